@@ -1,0 +1,154 @@
+"""`python -m dreaming INPUT [-o OUTPUT] [options]`: dream one local image, no Discord needed.
+
+Every expected failure prints one line on stderr and exits 2; the output carries no
+metadata from the input (no EXIF, no GPS).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .errors import DreamError
+
+#: CLI option -> DreamParams field. Values are parsed and range-checked by `params`.
+PARAM_OPTIONS = {
+    "layers": str, "octaves": int, "octave_scale": float, "steps": int, "step_size": float,
+    "jitter": int, "tile": int, "max_side": int, "smoothing": float, "seed": int,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="dreaming: %(message)s")
+    try:
+        if args.list_layers or args.list_presets:
+            _print_lists(args)
+            return 0
+        if not args.input:
+            raise _UsageError("give an INPUT image (or --list-layers / --list-presets)")
+        return _dream_file(args)
+    except (DreamError, _UsageError) as exc:
+        print(f"dreaming: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ndreaming: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dream_file(args: argparse.Namespace) -> int:
+    from . import images, presets
+
+    output = Path(args.output) if args.output else _default_output(Path(args.input))
+    fmt = images.format_for_path(output)  # refuse a bad extension before the slow part
+    options = {name: _convert(name, kind, getattr(args, name))
+               for name, kind in PARAM_OPTIONS.items() if getattr(args, name) is not None}
+    catalogue = presets.load_presets(*args.presets_file)
+    params = presets.params_from_options({"preset": args.preset, **options}, catalogue)
+    picture = images.to_array(images.load(args.input))
+
+    from .engine import dream  # TensorFlow loads here, after the cheap checks passed
+    from .model import load_model
+
+    model = load_model(args.weights)
+    bar = _ProgressBar(enabled=not args.quiet)
+    result = dream(picture, params, model=model, progress=bar, cancel=threading.Event())
+    bar.close()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(images.encode(result.image, fmt))
+    height, width = result.image.shape[:2]
+    print(f"wrote {output} ({width}x{height}, {result.seconds:.1f} s): {result.params.describe()}",
+          file=sys.stderr)
+    return 0
+
+
+def _print_lists(args: argparse.Namespace) -> None:
+    from . import layers, presets
+
+    if args.list_layers:
+        for name, description in layers.describe_layers():
+            print(f"{name:24} {description}")
+    if args.list_presets:
+        for name, preset in presets.load_presets(*args.presets_file).items():
+            print(f"{name:12} {preset.description}")
+
+
+def _default_output(source: Path) -> Path:
+    return source.with_name(source.stem + ".dream.png")
+
+
+def _convert(name: str, kind: type, text: str):
+    from .errors import BadParam
+
+    try:
+        return kind(text)
+    except ValueError:
+        raise BadParam(name.replace("_", "-"), text, f"must be {'a whole number' if kind is int else 'a number'}") from None
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not argparse's usage block
+        print(f"dreaming: error: {message} (see --help)", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m dreaming", description="Dream one image with DeepDream on InceptionV3.",
+                epilog="Layer specs: mixed5 | mixed3:1,mixed5:1.5 | mixed4/97 (channel 97) | "
+                       "GoogLeNet names such as mixed4c. Output format follows OUTPUT's extension.")
+    p.add_argument("input", nargs="?", help="image file (PNG, JPEG, WebP, GIF, BMP)")
+    p.add_argument("-o", "--output", help="where to write (.png, .jpg, .webp); default INPUT.dream.png")
+    p.add_argument("--preset", help="named bundle of settings (default: classic); see --list-presets")
+    p.add_argument("--layers", help="layer spec, e.g. mixed5 or mixed3:1,mixed5:1.5 or mixed4/97")
+    p.add_argument("--octaves", help="number of scales (1-8)")
+    p.add_argument("--octave-scale", dest="octave_scale", help="size ratio between octaves")
+    p.add_argument("--steps", help="gradient steps per octave")
+    p.add_argument("--step-size", dest="step_size", help="strength of each step")
+    p.add_argument("--jitter", help="largest random shift per step, px")
+    p.add_argument("--tile", help="tile side for gradients, px (bounds memory)")
+    p.add_argument("--max-side", dest="max_side", help="scale the image to fit this side first, px")
+    p.add_argument("--smoothing", help="gradient smoothing sigma, px (0 = off)")
+    p.add_argument("--seed", help="random seed; same input + settings + seed = same image")
+    p.add_argument("--weights", default="inception-2015",
+                   help="inception-2015 (default), imagenet (Keras download), or a .weights.h5 path")
+    p.add_argument("--presets-file", action="append", default=[], metavar="PATH",
+                   help="extra presets YAML (may repeat); same names override built-ins")
+    p.add_argument("--list-layers", action="store_true", help="list layers and aliases, then exit")
+    p.add_argument("--list-presets", action="store_true", help="list presets, then exit")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+class _ProgressBar:
+    """`octave 2/4  step 7/10  [#####.....]  45%  ETA 0:12` on stderr, redrawn at most 10x/s."""
+
+    def __init__(self, enabled: bool, width: int = 24):
+        self.enabled, self.width, self.last, self.drawn = enabled, width, 0.0, False
+
+    def __call__(self, p) -> None:
+        now = time.monotonic()
+        interval = 0.1 if sys.stderr.isatty() else 2.0  # logs get a line every 2 s, not a flood
+        if not self.enabled or (now - self.last < interval and p.done < 1):
+            return
+        self.last, self.drawn = now, True
+        filled = int(p.done * self.width)
+        eta = "--:--" if p.eta_s is None else f"{int(p.eta_s // 60)}:{int(p.eta_s % 60):02d}"
+        line = (f"octave {p.octave}/{p.octaves}  step {p.step}/{p.steps}  "
+                f"[{'#' * filled}{'.' * (self.width - filled)}] {p.done:4.0%}  ETA {eta}")
+        end = "\r" if sys.stderr.isatty() else "\n"
+        print(line, end=end, file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.drawn and sys.stderr.isatty():
+            print(file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Every failure a user can cause or meet, as types that carry data.
+
+Front ends turn these into words: the CLI prints `str(error)`, the bot maps the
+types to its own replies. `str()` is always one line that says what to do.
+"""
+from __future__ import annotations
+
+
+class DreamError(Exception):
+    """Base of every expected failure; anything else is a bug."""
+
+
+class BadImage(DreamError):
+    """The input is not an image we can read (missing, empty, corrupt, wrong type)."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(f"Can't read that image: {reason}. Try a PNG, JPEG, WebP, GIF or BMP file.")
+
+
+class ImageTooLarge(DreamError):
+    """The image (or its header's claim) is bigger than the pixel or byte limit."""
+
+    def __init__(self, width: int | None = None, height: int | None = None,
+                 limit_pixels: int | None = None, size_bytes: int | None = None,
+                 limit_bytes: int | None = None):
+        self.width, self.height, self.limit_pixels = width, height, limit_pixels
+        self.size_bytes, self.limit_bytes = size_bytes, limit_bytes
+        if limit_bytes is not None:
+            what = f"the file is over the {limit_bytes / 2**20:.0f} MiB limit"
+        else:
+            what = (f"{width}x{height} is over the limit of "
+                    f"{(limit_pixels or 0) / 1e6:.0f} megapixels")
+        super().__init__(f"Image too large: {what}. Send a smaller image.")
+
+
+class UnknownLayer(DreamError):
+    """A layer name that is neither an InceptionV3 layer nor a known alias."""
+
+    def __init__(self, layer: str, suggestion: str | None, valid: list[str]):
+        self.layer, self.suggestion, self.valid = layer, suggestion, valid
+        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"Unknown layer '{layer}'.{hint} Valid layers: {', '.join(valid)}.")
+
+
+class UnknownPreset(DreamError):
+    def __init__(self, preset: str, suggestion: str | None, valid: list[str]):
+        self.preset, self.suggestion, self.valid = preset, suggestion, valid
+        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"Unknown preset '{preset}'.{hint} Presets: {', '.join(valid)}.")
+
+
+class BadParam(DreamError):
+    """A setting that is malformed or out of its allowed range."""
+
+    def __init__(self, name: str, value: object, reason: str):
+        self.name, self.value, self.reason = name, value, reason
+        super().__init__(f"Bad value for {name}: {value!r} ({reason}).")
+
+
+class WeightsError(DreamError):
+    """Model weights are missing, corrupt or cannot be fetched."""
+
+    def __init__(self, reason: str, fix: str):
+        self.reason, self.fix = reason, fix
+        super().__init__(f"Model weights unavailable: {reason}. {fix}")
+
+
+class Cancelled(DreamError):
+    def __init__(self) -> None:
+        super().__init__("The dream was cancelled.")

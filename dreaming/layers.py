@@ -1,0 +1,239 @@
+"""Layers a dream can excite: InceptionV3 blocks, GoogLeNet aliases, and the layer-spec syntax.
+
+A layer spec names the objective of a dream: one or more terms, separated by commas.
+
+    mixed5                  one block, weight 1
+    mixed3:1,mixed5:1.5     a blend: the sum of each block's mean activation times its weight
+    mixed4/97               channel 97 (0-based) of a block, alone
+    mixed4/97:2             one channel, weighted
+    mixed4c                 a GoogLeNet name from the 2015 DeepDream, run as its InceptionV3
+    inception_4c/output     counterpart (see `ALIASES`); also with a channel or weight
+
+Names are case-insensitive and spaces around `,` `:` `/` are ignored. Weights are
+relative, finite, between 0 and `MAX_WEIGHT`, and not all zero. A block may appear
+once as a whole and once per channel, never twice the same way. At most
+`MAX_LAYER_TERMS` terms and `MAX_SPEC_CHARS` characters.
+
+No TensorFlow here: the bot process imports this module to check requests.
+"""
+from __future__ import annotations
+
+import difflib
+import logging
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .errors import BadParam, UnknownLayer
+from .params import MAX_LAYER_TERMS, LayerTerm
+
+log = logging.getLogger(__name__)
+
+#: longest spec accepted; a real spec of 8 weighted channel terms fits in about 120
+MAX_SPEC_CHARS = 200
+#: weights are relative, so a larger ratio than this only hides the smaller term
+MAX_WEIGHT = 100.0
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One InceptionV3 block: its Keras name, output channels and what it tends to paint."""
+
+    name: str
+    channels: int
+    paints: str
+
+
+# Channel counts checked against keras.applications.InceptionV3(include_top=False).
+# Blocks 0-2 see the image at 1/8 scale, 3-7 at 1/16, 8-10 at 1/32: the deeper the
+# block, the larger and more object-like what it paints.
+LAYERS: dict[str, LayerInfo] = {info.name: info for info in (
+    LayerInfo("mixed0", 256, "fine edges, brush strokes and grain"),
+    LayerInfo("mixed1", 288, "swirls, stripes and woven textures"),
+    LayerInfo("mixed2", 288, "textures turning into patterns: scales, lattices, spirals"),
+    LayerInfo("mixed3", 768, "bold repeating patterns and ornaments"),
+    LayerInfo("mixed4", 768, "eyes, fur and feather patterns"),
+    LayerInfo("mixed5", 768, "eyes and dog faces: the classic 2015 look"),
+    LayerInfo("mixed6", 768, "animal heads, snouts, bird and insect parts"),
+    LayerInfo("mixed7", 768, "whole creatures: dogs, birds, lizards"),
+    LayerInfo("mixed8", 1280, "architecture: pagodas, arches, towers"),
+    LayerInfo("mixed9", 2048, "large objects and scenes: buildings, vehicles, animals"),
+    LayerInfo("mixed10", 2048, "whole-image shapes; objects melt into each other"),
+)}
+
+# GoogLeNet's inception blocks mapped onto InceptionV3's by depth. Both networks
+# have the same three stages, and within a stage we keep the order and the ends:
+# - 1/8 scale: GoogLeNet 3a, 3b; InceptionV3 mixed0-2. 3a is the first block
+#   (mixed0); 3b is the last before the grid shrinks (mixed2).
+# - 1/16 scale: 4a-4e and mixed3-7, five blocks each, so one to one. This puts the
+#   famous inception_4c (eyes, dog faces) on mixed5, which paints the same things.
+# - 1/32 scale: 5a, 5b; mixed8-10. 5a is the first (mixed8); 5b goes to mixed9, not
+#   mixed10, because mixed10 feeds the classifier directly (its patterns are the
+#   least image-like) and is the one block whose Keras form differs from the
+#   original network (a max-pool branch became an average pool).
+ALIASES: dict[str, str] = {
+    "mixed3a": "mixed0", "mixed3b": "mixed2",
+    "mixed4a": "mixed3", "mixed4b": "mixed4", "mixed4c": "mixed5",
+    "mixed4d": "mixed6", "mixed4e": "mixed7",
+    "mixed5a": "mixed8", "mixed5b": "mixed9",
+}
+
+# "inception_4c" and "inception_4c/output" are Caffe's names for GoogLeNet's mixed4c.
+_CAFFE_NAME = re.compile(r"inception_(\d[a-z])(?:/output)?")
+_ALIAS_NAME = re.compile(r"(mixed|inception_)(\d+)([a-z]?)(/output)?")
+_DIGITS = re.compile(r"[0-9]+")
+# Every name a user may type, for suggestions.
+_KNOWN = [*LAYERS, *ALIASES, *(f"inception_{a[5:]}" for a in ALIASES)]
+_EXAMPLE = "e.g. mixed5, mixed4/97 or mixed3:1,mixed5:1.5"
+
+
+def parse_layer_spec(spec: str) -> tuple[LayerTerm, ...]:
+    """Parse a layer spec (syntax in the module docstring) into checked terms.
+
+    Raises `UnknownLayer` for a name that is neither a block nor an alias (with the
+    nearest name as a suggestion), `BadParam("layers", ...)` for everything else.
+    """
+    if not isinstance(spec, str):
+        raise BadParam("layers", spec, f"must be text, {_EXAMPLE}")
+    if len(spec) > MAX_SPEC_CHARS:
+        raise BadParam("layers", spec[:40] + "…",
+                       f"longer than {MAX_SPEC_CHARS} characters; use fewer terms")
+    parts = [part.strip() for part in spec.split(",")]
+    if parts == [""]:
+        raise BadParam("layers", spec, f"give at least one layer, {_EXAMPLE}")
+    if "" in parts:
+        raise BadParam("layers", spec, "there is an empty term between commas; remove it")
+    if len(parts) > MAX_LAYER_TERMS:
+        raise BadParam("layers", spec, f"at most {MAX_LAYER_TERMS} terms; drop some")
+    terms = tuple(_parse_term(part) for part in parts)
+    check_terms(terms)
+    return terms
+
+
+def format_layer_spec(terms: Sequence[LayerTerm]) -> str:
+    """Write `terms` as a spec that `parse_layer_spec` reads back to the same dream.
+
+    Aliases are written as the block that ran, so the spec keeps meaning the same
+    dream even if the alias table changes.
+    """
+    out = []
+    for term in terms:
+        text = term.layer if term.channel is None else f"{term.layer}/{term.channel}"
+        if term.weight != 1.0:
+            text += ":" + _format_weight(term.weight)
+        out.append(text)
+    return ",".join(out)
+
+
+def describe_layers() -> list[tuple[str, str]]:
+    """(name, description) for every block, then every alias, for `--list-layers`."""
+    rows = [(info.name, f"{info.paints} ({info.channels} channels)") for info in LAYERS.values()]
+    rows += [(alias, f"GoogLeNet inception_{alias[5:]} (2015 DeepDream); runs {layer}")
+             for alias, layer in ALIASES.items()]
+    return rows
+
+
+def resolve_layer(name: str) -> tuple[str, str | None]:
+    """(InceptionV3 block, alias as typed or None) for a typed name; `UnknownLayer` if none."""
+    key = name.strip().lower()
+    if key in LAYERS:
+        return key, None
+    caffe = _CAFFE_NAME.fullmatch(key)
+    alias = f"mixed{caffe[1]}" if caffe else key
+    if alias in ALIASES:
+        return ALIASES[alias], key
+    raise UnknownLayer(name.strip(), _suggest(key), list(LAYERS))
+
+
+def check_terms(terms: Sequence[LayerTerm]) -> None:
+    """Raise `UnknownLayer` or `BadParam` unless `terms` is an objective the engine can run."""
+    if not terms:
+        raise BadParam("layers", "", f"give at least one layer, {_EXAMPLE}")
+    if len(terms) > MAX_LAYER_TERMS:
+        raise BadParam("layers", format_layer_spec(terms), f"at most {MAX_LAYER_TERMS} terms; drop some")
+    seen: dict[tuple[str, int | None], LayerTerm] = {}
+    for term in terms:
+        info = LAYERS.get(term.layer)
+        if info is None:
+            raise UnknownLayer(term.layer, _suggest(term.layer), list(LAYERS))
+        _check_weight(term)
+        _check_channel(term, info)
+        key = (term.layer, term.channel)
+        if key in seen:
+            raise BadParam("layers", term.describe(),
+                           f"same as {seen[key].describe()}; give each layer once and add up the weights")
+        seen[key] = term
+    if all(term.weight == 0 for term in terms):
+        raise BadParam("layers", format_layer_spec(terms), "at least one weight must be above 0")
+
+
+def _parse_term(text: str) -> LayerTerm:
+    """One `name[/channel][:weight]` term, whitespace around the separators allowed."""
+    name, colon, weight_text = (piece.strip() for piece in text.partition(":"))
+    weight = _parse_weight(text, weight_text) if colon else 1.0
+    pieces = [piece.strip() for piece in name.split("/")]
+    if len(pieces) > 1 and pieces[1].lower() == "output":  # Caffe's "inception_4c/output"
+        pieces[:2] = [f"{pieces[0]}/output"]
+    if len(pieces) > 2:
+        raise BadParam("layers", text, "write one channel per term, e.g. mixed4/97,mixed4/12")
+    layer, requested = resolve_layer(pieces[0])
+    channel = None
+    if len(pieces) == 2:
+        if not _DIGITS.fullmatch(pieces[1]):
+            raise BadParam("layers", text, "a channel is a whole number after '/', e.g. mixed4/97")
+        channel = int(pieces[1])
+    return LayerTerm(layer, weight, channel, requested)
+
+
+def _parse_weight(term: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise BadParam("layers", term, "a weight is a number after ':', e.g. mixed5:1.5") from None
+
+
+def _check_weight(term: LayerTerm) -> None:
+    weight = term.weight
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight):
+        raise BadParam("layers", term.describe(), "a weight must be a finite number, e.g. mixed5:1.5")
+    if weight < 0:
+        raise BadParam("layers", term.describe(), "a weight can't be negative; use 0 to 100")
+    if weight > MAX_WEIGHT:
+        raise BadParam("layers", term.describe(),
+                       f"weights are at most {MAX_WEIGHT:g}; they are relative, so scale them all down")
+
+
+def _check_channel(term: LayerTerm, info: LayerInfo) -> None:
+    channel = term.channel
+    if channel is None:
+        return
+    if isinstance(channel, bool) or not isinstance(channel, int):
+        raise BadParam("layers", term.describe(), "a channel is a whole number, e.g. mixed4/97")
+    if not 0 <= channel < info.channels:
+        raise BadParam("layers", term.describe(),
+                       f"{info.name} has channels 0 to {info.channels - 1}; pick one in that range")
+
+
+def _format_weight(weight: float) -> str:
+    """Shortest text that reads back as exactly `weight`: "2", "1.5", "0.30000000000000004"."""
+    short = f"{weight:g}"
+    return short if float(short) == weight else repr(float(weight))
+
+
+def _suggest(name: str) -> str | None:
+    """The known name a typo most likely meant, or None.
+
+    Names shaped like real ones are fixed by their number, where spelling
+    similarity alone misleads ("mixed11" is nearer "mixed1" than "mixed10").
+    """
+    shaped = _ALIAS_NAME.fullmatch(name)
+    if shaped:
+        prefix, number, letter = shaped[1], int(shaped[2]), shaped[3]
+        if prefix == "mixed" and not letter:
+            return f"mixed{min(number, len(LAYERS) - 1)}"
+        last = max((alias[-1] for alias in ALIASES if alias[5:-1] == str(number)), default=None)
+        if letter and last:
+            return f"{prefix}{number}{min(letter, last)}"
+    close = difflib.get_close_matches(name, _KNOWN, n=1, cutoff=0.6)
+    return close[0] if close else None

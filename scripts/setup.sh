@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Idempotent setup: .venv with the pinned packages, then the model weights in the cache.
+# Usage: bash scripts/setup.sh [--dev]   (--dev adds the test and benchmark packages)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+REQS=requirements.txt
+[[ "${1:-}" == "--dev" ]] && REQS=requirements-dev.txt
+
+if [[ ! -x .venv/bin/python ]]; then
+    echo "setup: creating .venv" >&2
+    "$PYTHON" -m venv .venv
+fi
+# Re-install only when the requirements changed since the last successful install.
+stamp=".venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$REQS" .txt)"
+if [[ ! -f "$stamp" ]]; then
+    echo "setup: installing $REQS (first run takes a few minutes)" >&2
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQS"
+    touch "$stamp"
+fi
+.venv/bin/python -m dreaming.setup
