@@ -19,19 +19,26 @@ class BadImage(DreamError):
 
 
 class ImageTooLarge(DreamError):
-    """The image (or its header's claim) is bigger than the pixel or byte limit."""
+    """The image (or its header's claim) is bigger than the pixel, side or byte limit."""
 
     def __init__(self, width: int | None = None, height: int | None = None,
                  limit_pixels: int | None = None, size_bytes: int | None = None,
-                 limit_bytes: int | None = None):
+                 limit_bytes: int | None = None, limit_side: int | None = None):
         self.width, self.height, self.limit_pixels = width, height, limit_pixels
-        self.size_bytes, self.limit_bytes = size_bytes, limit_bytes
-        if limit_bytes is not None:
-            what = f"the file is over the {limit_bytes / 2**20:.0f} MiB limit"
-        else:
-            what = (f"{width}x{height} is over the limit of "
-                    f"{(limit_pixels or 0) / 1e6:.0f} megapixels")
-        super().__init__(f"Image too large: {what}. Send a smaller image.")
+        self.size_bytes, self.limit_bytes, self.limit_side = size_bytes, limit_bytes, limit_side
+        super().__init__(f"Image too large: {self._what()}. Send a smaller image.")
+
+    def _what(self) -> str:
+        if self.limit_bytes is not None:
+            return f"the file is over the {_size(self.limit_bytes)} limit"
+        size = f"{self.width}x{self.height}" if self.width and self.height else "the image"
+        if self.limit_side is not None:
+            return f"{size} has a side over the limit of {self.limit_side} px"
+        return f"{size} is over the limit of {(self.limit_pixels or 0) / 1e6:g} megapixels"
+
+
+def _size(n: int) -> str:
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
 
 
 class UnknownLayer(DreamError):

@@ -52,7 +52,8 @@ def load_model(weights: str = weights_mod.DEFAULT_SOURCE) -> DreamModel:
         raise
     except Exception as exc:  # network errors, bad HDF5, wrong architecture: all one story
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise WeightsError(f"could not load '{weights}' ({detail})", weights_mod.FIX) from exc
+        fix = weights_mod.IMAGENET_FIX if resolved == "imagenet" else weights_mod.FIX
+        raise WeightsError(f"could not load '{weights}' ({detail})", fix) from exc
     base.trainable = False
     log.info("loaded InceptionV3 weights from %s", weights)
     return DreamModel(source=weights, base=base)

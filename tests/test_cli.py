@@ -1,0 +1,127 @@
+"""`python -m dreaming`: one line and exit 2 for every bad input; real dreams otherwise."""
+from __future__ import annotations
+
+import io
+import struct
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "docs" / "sample-cat.jpg"
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dreaming", *map(str, args)], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+
+
+def assert_one_line_error(done: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("dreaming: error: ")
+    assert "Traceback" not in done.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _bomb_png() -> bytes:
+    """A few hundred bytes claiming 60000x60000 pixels."""
+    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+            + _png_chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + _png_chunk(b"IEND", b""))
+
+
+def _photo_bytes(fmt: str) -> bytes:
+    out = io.BytesIO()
+    Image.open(SAMPLE).save(out, fmt)
+    return out.getvalue()
+
+
+BAD_FILES = {
+    "zero.png": (b"", "Can't read that image"),
+    "notes.png": (b"just some text, not a picture\n" * 10, "Can't read that image"),
+    "truncated.png": (_photo_bytes("PNG")[:5000], "truncated or corrupt"),
+    "truncated.jpg": (_photo_bytes("JPEG")[:3000], "truncated or corrupt"),
+    "bomb.png": (_bomb_png(), "Image too large"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_image_files(tmp_path, name):
+    data, fragment = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    assert_one_line_error(run_cli(path, "-o", tmp_path / "out.png"), fragment)
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_missing_file(tmp_path):
+    assert_one_line_error(run_cli(tmp_path / "nope.jpg"), "no such file")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--layers", "mixed4z"], "Unknown layer 'mixed4z'"),
+    (["--preset", "clasic"], "Did you mean 'classic'"),
+    (["--steps", "1000"], "steps"),
+    (["--octaves", "0"], "octaves"),
+    (["--step-size", "lots"], "number"),
+    (["--layers", "mixed4/9999"], "channel"),
+    (["-o", "out.tiff"], ".png, .jpg or .webp"),
+    (["--bogus"], "unrecognized"),
+])
+def test_bad_options(args, fragment):
+    assert_one_line_error(run_cli(SAMPLE, *args), fragment)
+
+
+def test_lists_describe_every_layer_and_preset():
+    layers = run_cli("--list-layers")
+    presets = run_cli("--list-presets")
+    assert layers.returncode == presets.returncode == 0
+    assert all(f"mixed{i} " in layers.stdout for i in range(11)) and "mixed4c" in layers.stdout
+    for name in ("classic", "textures", "patterns", "creatures", "nightmare", "subtle"):
+        assert any(line.startswith(name) and len(line.split()) > 2 for line in presets.stdout.splitlines())
+
+
+@pytest.mark.slow
+def test_dream_writes_the_format_of_the_extension_without_metadata(tmp_path):
+    source = tmp_path / "cat.jpg"
+    exif = Image.Exif()
+    exif[0x010F] = "CameraMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (52.0, 22.0, 0.0)}  # GPS IFD
+    Image.open(SAMPLE).save(source, exif=exif)
+    common = ["--max-side", "160", "--octaves", "2", "--steps", "3", "--seed", "5", "-q"]
+    for ext, fmt in ((".webp", "WEBP"), (".jpg", "JPEG")):
+        done = run_cli(source, "-o", tmp_path / f"out{ext}", *common)
+        assert done.returncode == 0, done.stderr
+        with Image.open(tmp_path / f"out{ext}") as out:
+            assert out.format == fmt and out.size == (160, 106)
+            assert not out.getexif() and "exif" not in out.info
+    done = run_cli(source, *common)  # default output: beside the input
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cat.dream.png").is_file()
+    assert "seed=5" in done.stderr and "layers=" in done.stderr
+
+
+@pytest.mark.slow
+def test_same_seed_gives_identical_files(tmp_path):
+    common = [SAMPLE, "--max-side", "128", "--octaves", "1", "--steps", "3", "--seed", "11", "-q"]
+    assert run_cli(*common, "-o", tmp_path / "a.png").returncode == 0
+    assert run_cli(*common, "-o", tmp_path / "b.png").returncode == 0
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+
+
+@pytest.mark.slow
+def test_progress_bar_reaches_the_end(tmp_path):
+    done = run_cli(SAMPLE, "-o", tmp_path / "p.png", "--max-side", "96", "--octaves", "1", "--steps", "2")
+    assert done.returncode == 0, done.stderr
+    assert "octave 1/1" in done.stderr and "100%" in done.stderr and "ETA" in done.stderr
