@@ -8,6 +8,8 @@ import subprocess
 import numpy as np
 import pytest
 
+pytest_plugins = ["tests.fakediscord.pytest_plugin"]
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

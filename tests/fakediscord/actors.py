@@ -1,0 +1,147 @@
+"""Acting as users: post messages, run slash commands, click buttons, type into autocomplete.
+
+Interaction payloads carry what discord.py reads unconditionally (`attachment_size_limit`,
+`version`, `token`, member `flags`) and what bots check (`app_permissions`, the member's
+`permissions`). Option types come from the commands the bot synced, so a slash command is
+invoked exactly as Discord would invoke it; unsynced commands fall back to Python types.
+"""
+from __future__ import annotations
+
+import secrets
+
+from . import payloads
+from .gateway import Gateway
+from .messaging import Messaging
+from .models import InteractionRecord, StoredMessage, next_id
+from .state import FakeState
+from .web_utils import Upload
+
+#: (filename, bytes, content type) - a file as a user attaches it.
+FileSpec = tuple[str, bytes, str]
+
+APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE = 2, 3, 4
+SUBCOMMAND, GROUP, STRING, INTEGER, BOOLEAN, USER, NUMBER, ATTACHMENT = 1, 2, 3, 4, 5, 6, 10, 11
+_PY_TYPES = {bool: BOOLEAN, int: INTEGER, float: NUMBER, str: STRING}
+
+
+class Actors:
+    def __init__(self, state: FakeState, gateway: Gateway, messaging: Messaging) -> None:
+        self.state, self.gateway, self.messaging = state, gateway, messaging
+
+    async def send_message(self, channel_id: int, author_id: int, content: str = "", *,
+                           attachments: list[FileSpec] = (), reference: int | None = None) -> StoredMessage:
+        """A user posts a message (MESSAGE_CREATE); attachments are served by the CDN route."""
+        self._require_bot()
+        guild = self.state.guild_of_channel(channel_id)
+        if guild is not None and author_id not in guild.members:
+            raise ValueError(f"user {author_id} is not a member of guild {guild.id}")
+        payload: dict = {"content": content}
+        if reference is not None:
+            payload["message_reference"] = {"message_id": str(reference)}
+        upload = Upload(payload, {i: spec for i, spec in enumerate(attachments)})
+        return await self.messaging.create(channel_id, upload, author_id=author_id)
+
+    async def invoke_slash(self, guild_id: int, channel_id: int, user_id: int, name: str, *,
+                           options: dict | None = None, attachments: dict[str, FileSpec] | None = None,
+                           focused: str | None = None) -> InteractionRecord:
+        """Run `/name` ("group sub" for subcommands); `focused` makes it an autocomplete request."""
+        command, command_guild = self.state.find_command(name, guild_id)
+        resolved: dict = {}
+        option_list = self._options(channel_id, (command or {}).get("options", []), name.split()[1:],
+                                    options or {}, attachments or {}, resolved, focused)
+        data = {"id": command["id"] if command else str(next_id()), "name": name.split()[0], "type": 1,
+                "options": option_list}
+        if resolved:
+            data["resolved"] = resolved
+        if command_guild is not None:
+            data["guild_id"] = str(command_guild)
+        kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
+        return await self._dispatch(kind, guild_id, channel_id, user_id, data)
+
+    async def click_button(self, message_id: int, custom_id: str, user_id: int, *, component_type: int = 2,
+                           values: list[str] | None = None) -> InteractionRecord:
+        """Press a component on a message; it must really be on the message, as in Discord."""
+        msg = self.state.messages[message_id]
+        if custom_id not in _custom_ids(msg.components):
+            have = _custom_ids(msg.components)
+            raise ValueError(f"no component {custom_id!r} on message {message_id}; it has {have}")
+        data: dict = {"custom_id": custom_id, "component_type": component_type}
+        if values is not None:
+            data["values"] = values
+        extra = {"message": payloads.message(self.state, msg)}
+        return await self._dispatch(COMPONENT, msg.guild_id, msg.channel_id, user_id, data, extra, message_id)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _require_bot(self) -> None:
+        if not self.gateway.sessions:
+            raise RuntimeError("fakediscord: no bot has identified on the gateway yet; start the bot first")
+
+    async def _dispatch(self, kind: int, guild_id: int, channel_id: int, user_id: int, data: dict,
+                        extra: dict | None = None, message_id: int | None = None) -> InteractionRecord:
+        self._require_bot()
+        guild = self.state.guilds[guild_id]
+        if user_id not in guild.members:
+            raise ValueError(f"user {user_id} is not a member of guild {guild_id}")
+        rec = InteractionRecord(next_id(), secrets.token_urlsafe(32), kind, guild_id, channel_id, user_id, {},
+                                message_id=message_id)
+        rec.payload = {
+            "id": str(rec.id), "application_id": str(self.state.application_id), "type": kind,
+            "token": rec.token, "version": 1, "data": data,
+            "guild_id": str(guild_id), "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+            "channel_id": str(channel_id), "channel": payloads.channel(self.state.channels[channel_id]),
+            "member": payloads.member(self.state, guild, user_id, with_permissions=True),
+            "app_permissions": str(guild.permissions_of(self.state.bot.id)),
+            "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "context": 0,
+            "authorizing_integration_owners": {"0": str(guild_id)},
+            "attachment_size_limit": guild.filesize_limit, **(extra or {}),
+        }
+        self.state.interactions[rec.id] = rec
+        self.state.changed()
+        await self.gateway.dispatch("INTERACTION_CREATE", rec.payload, guild_id=guild_id)
+        return rec
+
+    def _options(self, channel_id: int, defs: list[dict], path: list[str], values: dict,
+                 files: dict[str, FileSpec], resolved: dict, focused: str | None) -> list[dict]:
+        """Options as Discord nests them: subcommand groups/subcommands first, then typed values."""
+        if path:
+            sub = next((d for d in defs if d["name"] == path[0]), {"type": SUBCOMMAND if len(path) == 1 else GROUP})
+            inner = self._options(channel_id, sub.get("options", []), path[1:], values, files, resolved, focused)
+            return [{"name": path[0], "type": sub["type"], "options": inner}]
+        types = {d["name"]: d["type"] for d in defs}
+        result = []
+        for name, value in values.items():
+            kind = types.get(name, _PY_TYPES.get(type(value), STRING))
+            option = {"name": name, "type": kind, "value": _coerce(kind, value, focused == name)}
+            if focused == name:
+                option["focused"] = True
+            if kind == USER:
+                resolved.setdefault("users", {})[str(value)] = payloads.user(self.state.users[int(value)])
+            result.append(option)
+        for name, spec in files.items():
+            stored = self.state.add_file(*spec)
+            resolved.setdefault("attachments", {})[str(stored.id)] = payloads.attachment(self.state, channel_id, stored)
+            result.append({"name": name, "type": ATTACHMENT, "value": str(stored.id)})
+        return result
+
+
+def _coerce(kind: int, value: object, focused: bool) -> object:
+    """Discord's wire types; the focused autocomplete option is always the raw typed text."""
+    if focused:
+        return str(value)
+    if kind == INTEGER:
+        return int(value)
+    if kind == NUMBER:
+        return float(value)
+    if kind == BOOLEAN:
+        return bool(value)
+    return str(value)
+
+
+def _custom_ids(components: list[dict]) -> list[str]:
+    found = []
+    for component in components:
+        if "custom_id" in component:
+            found.append(component["custom_id"])
+        found += _custom_ids(component.get("components", []))
+    return found

@@ -1,0 +1,149 @@
+"""Everything the fake server knows, in memory, plus the change signal tests wait on.
+
+One `FakeState` is shared by the gateway, the REST routes and the test helpers. Every mutation
+goes through a method here that ends with `changed()`, so `wait_until()` wakes up and re-checks.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from .models import (
+    DEFAULT_EVERYONE_PERMISSIONS, DEFAULT_FILESIZE_LIMIT, Channel, Guild, InteractionRecord, Member,
+    Role, StoredFile, StoredMessage, User, next_id,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: Longest a waiter sleeps between checks when nothing in the fake changed.
+POLL_S = 0.05
+
+
+class FakeState:
+    """Guilds, channels, users, messages, files, interactions and app commands of one fake Discord."""
+
+    def __init__(self, bot_name: str = "Dreambot") -> None:
+        self.bot = User(next_id(), bot_name, bot=True)
+        self.owner = User(next_id(), "app-owner")
+        #: The application id; Discord gives bots the same id as their user.
+        self.application_id = self.bot.id
+        self.users: dict[int, User] = {self.bot.id: self.bot, self.owner.id: self.owner}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, StoredMessage] = {}
+        self.files: dict[int, StoredFile] = {}
+        self.interactions: dict[int, InteractionRecord] = {}
+        #: guild id (None = global) -> command name -> the command as the bot last synced it.
+        self.commands: dict[int | None, dict[str, dict]] = {}
+        #: Set by the server once it listens, e.g. "http://127.0.0.1:5000"; attachment URLs use it.
+        self.root_url = ""
+        #: Seconds a bot has to acknowledge an interaction (Discord: 3) before the callback gets
+        #: 10062 Unknown interaction. None (the default) never expires, so a slow machine can't flake.
+        self.ack_deadline: float | None = None
+        self._changed = asyncio.Event()
+
+    # --- creation -------------------------------------------------------------------------
+
+    def add_user(self, username: str, *, bot: bool = False, user_id: int | None = None) -> User:
+        user = User(user_id or next_id(), username, bot=bot)
+        self.users[user.id] = user
+        self.changed()
+        return user
+
+    def add_guild(self, name: str, *, owner_id: int | None = None, filesize_limit: int = DEFAULT_FILESIZE_LIMIT,
+                  everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
+                  bot_permissions: int = 0) -> Guild:
+        """A guild with an @everyone role, the bot as a member (its role adds `bot_permissions`)."""
+        guild = Guild(next_id(), name, owner_id or self.owner.id, filesize_limit)
+        guild.roles[guild.id] = Role(guild.id, "@everyone", everyone_permissions)
+        self.guilds[guild.id] = guild
+        bot_role = self.add_role(guild.id, self.bot.username, bot_permissions, position=1)
+        self.add_member(guild.id, self.bot.id, [bot_role.id])
+        self.add_member(guild.id, guild.owner_id)
+        return guild
+
+    def add_role(self, guild_id: int, name: str, permissions: int = 0, *, position: int = 1) -> Role:
+        role = Role(next_id(), name, permissions, position)
+        self.guilds[guild_id].roles[role.id] = role
+        self.changed()
+        return role
+
+    def add_member(self, guild_id: int, user_id: int, role_ids: list[int] | None = None,
+                   nick: str | None = None) -> Member:
+        member = Member(user_id, list(role_ids or []), nick)
+        self.guilds[guild_id].members[user_id] = member
+        self.changed()
+        return member
+
+    def add_channel(self, guild_id: int | None, name: str, *, type: int = 0) -> Channel:
+        guild = self.guilds.get(guild_id) if guild_id else None
+        position = len(guild.channel_ids) if guild else 0
+        channel = Channel(next_id(), guild_id, name, type, position)
+        self.channels[channel.id] = channel
+        if guild:
+            guild.channel_ids.append(channel.id)
+        self.changed()
+        return channel
+
+    def add_file(self, filename: str, data: bytes, content_type: str | None = None,
+                 description: str | None = None) -> StoredFile:
+        stored = StoredFile.make(filename, data, content_type, description)
+        self.files[stored.id] = stored
+        return stored
+
+    def add_message(self, message: StoredMessage) -> StoredMessage:
+        self.messages[message.id] = message
+        self.changed()
+        return message
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def guild_of_channel(self, channel_id: int) -> Guild | None:
+        channel = self.channels.get(channel_id)
+        return self.guilds.get(channel.guild_id) if channel and channel.guild_id else None
+
+    def filesize_limit(self, channel_id: int) -> int:
+        guild = self.guild_of_channel(channel_id)
+        return guild.filesize_limit if guild else DEFAULT_FILESIZE_LIMIT
+
+    def messages_in(self, channel_id: int) -> list[StoredMessage]:
+        """Messages of a channel, oldest first, without deleted ones."""
+        return [m for m in self.messages.values() if m.channel_id == channel_id and not m.deleted]
+
+    def interaction_by_token(self, token: str) -> InteractionRecord | None:
+        return next((i for i in self.interactions.values() if i.token == token), None)
+
+    def find_command(self, name: str, guild_id: int | None) -> tuple[dict | None, int | None]:
+        """The synced command called `name` (guild commands first) and the guild it belongs to."""
+        top = name.split()[0]
+        if guild_id is not None and top in self.commands.get(guild_id, {}):
+            return self.commands[guild_id][top], guild_id
+        return self.commands.get(None, {}).get(top), None
+
+    # --- waiting --------------------------------------------------------------------------
+
+    def changed(self) -> None:
+        """Wake every waiter; each re-checks its own condition."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(self, check: Callable[[], T | None], timeout: float,
+                         describe: Callable[[], str]) -> T:
+        """Return `check()`'s first non-None result; TimeoutError with `describe()` after `timeout` s."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            result = check()
+            if result is not None:
+                return result
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"fakediscord: timed out after {timeout}s waiting for {describe()}")
+            event = self._changed
+            try:
+                # Woken by changed(); the short cap also catches conditions on the bot's own state.
+                await asyncio.wait_for(event.wait(), min(remaining, POLL_S))
+            except asyncio.TimeoutError:
+                pass

@@ -1,0 +1,333 @@
+"""The fake Discord server, proven with the real, unmodified discord.py client.
+
+A small commands.Bot (prefix command with a file reply, a slash command that defers and follows
+up with a file, autocomplete, a button) runs against `FakeDiscord` through `use_api_base`.
+"""
+from __future__ import annotations
+
+import io
+import json
+
+import aiohttp
+import discord
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from bot.api_base import discover_gateway, gateway_url_for, reset_api_base, use_api_base
+from tests.fakediscord import FakeDiscord
+from tests.fakediscord.pytest_plugin import fake_discord, make_bot  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.timeout(30)
+
+LAYERS = ["mixed3", "mixed4", "mixed5", "mixed7"]
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2b8b8e30000000049454e44ae426082"
+)
+
+
+class PressView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Press", custom_id="press")
+    async def press(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_message(f"pressed by {interaction.user.name}", ephemeral=True)
+
+
+class EchoBot(commands.Bot):
+    def __init__(self, *, message_content: bool = True) -> None:
+        intents = discord.Intents.default()
+        intents.message_content = message_content
+        super().__init__(command_prefix="!", intents=intents)
+        self.seen_contents: list[str] = []
+
+    async def setup_hook(self) -> None:
+        self.add_command(echo)
+        self.add_command(buttons)
+        self.tree.add_command(shout)
+        self.tree.add_command(progress)
+        self.tree.add_command(settings)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """No 5 s pause before re-IDENTIFYing: that protects Discord's limits, not the fake's."""
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author != self.user:
+            self.seen_contents.append(message.content)
+        await self.process_commands(message)
+
+
+@commands.command()
+async def echo(ctx: commands.Context) -> None:
+    """Reply with the attached file's bytes, under a new name."""
+    attachment = ctx.message.attachments[0]
+    data = await attachment.read()
+    await ctx.reply(f"got {attachment.filename} {attachment.width}x{attachment.height}",
+                    file=discord.File(io.BytesIO(data), filename=f"echo-{attachment.filename}"))
+
+
+@commands.command()
+async def buttons(ctx: commands.Context) -> None:
+    await ctx.send("press it", view=PressView())
+
+
+@app_commands.command()
+@app_commands.describe(text="What to shout", image="Any file", layer="A layer")
+async def shout(interaction: discord.Interaction, text: str, image: discord.Attachment, layer: str = "mixed4") -> None:
+    """Defer, then follow up with the text upper-cased and the file echoed."""
+    await interaction.response.defer(thinking=True)
+    data = await image.read()
+    await interaction.followup.send(f"{text.upper()} {layer} limit={interaction.filesize_limit}",
+                                    file=discord.File(io.BytesIO(data), filename="shout.bin"))
+
+
+@app_commands.command()
+async def progress(interaction: discord.Interaction) -> None:
+    """Defer, edit the response as work goes on, end with a file attached."""
+    await interaction.response.defer()
+    await interaction.edit_original_response(content="50%")
+    await interaction.edit_original_response(content="done", attachments=[discord.File(io.BytesIO(b"img"), "out.png")])
+
+
+settings = app_commands.Group(name="settings", description="Server settings")
+
+
+@settings.command(name="show")
+async def settings_show(interaction: discord.Interaction, verbose: bool = False) -> None:
+    """Say what the caller and the bot may do."""
+    await interaction.response.send_message(
+        f"manage={interaction.permissions.manage_guild} attach={interaction.app_permissions.attach_files} "
+        f"verbose={verbose}")
+
+
+@shout.autocomplete("layer")
+async def layer_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=name, value=name) for name in LAYERS if current in name]
+
+
+@pytest.fixture
+def world(fake_discord: FakeDiscord):
+    """One guild with a 1 MiB upload limit, a #general channel and a user, alice."""
+    guild = fake_discord.add_guild("Test Guild", filesize_limit=2**20)
+    channel = fake_discord.add_channel(guild.id, "general")
+    alice = fake_discord.add_user("alice", guilds=[guild.id])
+    return guild, channel, alice
+
+
+async def test_bot_connects_and_sees_the_guild(fake_discord, make_bot, world):
+    guild, channel, _ = world
+    bot = await make_bot(EchoBot())
+    assert bot.user.id == fake_discord.bot_user.id
+    seen = bot.get_guild(guild.id)
+    assert seen is not None and seen.name == "Test Guild"
+    assert seen.get_channel(channel.id).name == "general"
+    assert seen.me is not None and bot.application_id == fake_discord.application_id
+
+
+async def test_prefix_command_round_trips_file_bytes(fake_discord, make_bot, world):
+    _, channel, alice = world
+    await make_bot(EchoBot())
+    sent = await fake_discord.send_message(channel.id, alice.id, "!echo",
+                                           attachments=[("dot.png", PNG_1x1, "image/png")])
+    reply = await fake_discord.wait_for_message(channel.id)
+    assert reply.content == "got dot.png 1x1"
+    assert [(f.filename, f.data) for f in reply.files] == [("echo-dot.png", PNG_1x1)]
+    assert reply.files[0].content_type == "image/png" and reply.files[0].width == 1
+    assert reply.reference_id == sent.id
+
+
+async def test_slash_command_defers_then_follows_up_with_a_file(fake_discord, make_bot, world):
+    guild, channel, alice = world
+    bot = await make_bot(EchoBot())
+    await bot.tree.sync()
+    payload = b"\x00binary\xffdata" * 100
+    rec = await fake_discord.invoke_slash(guild.id, channel.id, alice.id, "shout", options={"text": "hello"},
+                                          attachments={"image": ("blob.bin", payload, "application/octet-stream")})
+    callback = await fake_discord.wait_for_interaction_response(rec.id)
+    assert callback["type"] == 5  # deferred channel message
+    reply = await fake_discord.wait_for_message(channel.id, interaction_id=rec.id)
+    assert reply.content == f"HELLO mixed4 limit={2**20}"
+    assert reply.files[0].data == payload
+    assert reply.id == rec.original_message_id  # the follow-up filled in the "thinking..." message
+
+
+async def test_deferred_response_edited_in_place(fake_discord, make_bot, world):
+    guild, channel, alice = world
+    await make_bot(EchoBot())
+    rec = await fake_discord.invoke_slash(guild.id, channel.id, alice.id, "progress")
+    assert (await fake_discord.wait_for_interaction_response(rec.id))["type"] == 5
+    final = await fake_discord.wait_for_edit(rec.original_message_id, lambda m: bool(m.files))
+    assert (final.content, final.edits, [f.data for f in final.files]) == ("done", 2, [b"img"])
+    assert [m.id for m in fake_discord.messages_in(channel.id)] == [final.id]
+
+
+async def test_late_acknowledgement_is_an_unknown_interaction(fake_discord, make_bot, world):
+    guild, channel, alice = world
+    bot = await make_bot(EchoBot())
+    errors: list[Exception] = []
+
+    @bot.tree.error
+    async def record(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        errors.append(error)
+
+    fake_discord.ack_deadline = 0.0
+    rec = await fake_discord.invoke_slash(guild.id, channel.id, alice.id, "progress")
+    await fake_discord.wait_until(lambda: errors, what="the bot's app command error")
+    assert isinstance(errors[0].__cause__, discord.NotFound) and errors[0].__cause__.code == 10062
+    assert rec.callbacks == []
+
+
+async def test_auto_sharded_bot_finds_the_gateway_through_gateway_bot(fake_discord, make_bot, world):
+    guild, _, _ = world
+    bot = await make_bot(commands.AutoShardedBot(command_prefix="!", intents=discord.Intents.default()))
+    assert bot.get_guild(guild.id) is not None and bot.shard_count == 1
+    assert "GET /api/v10/gateway/bot" in fake_discord.requests
+
+
+async def test_tree_sync_reaches_the_server(fake_discord, make_bot, world):
+    guild, _, _ = world
+    bot = await make_bot(EchoBot())
+    synced = await bot.tree.sync()
+    assert sorted(c.name for c in synced) == ["progress", "settings", "shout"] and fake_discord.syncs == 1
+    shout_command = next(c for c in fake_discord.commands() if c["name"] == "shout")
+    assert {o["name"]: o["type"] for o in shout_command["options"]} == {"text": 3, "image": 11, "layer": 3}
+    bot.tree.copy_global_to(guild=discord.Object(guild.id))
+    await bot.tree.sync(guild=discord.Object(guild.id))
+    assert sorted(c["name"] for c in fake_discord.commands(guild.id)) == ["progress", "settings", "shout"]
+    assert {c.id for c in await bot.tree.fetch_commands()} == {int(c["id"]) for c in fake_discord.commands()}
+
+
+async def test_subcommand_sees_member_and_app_permissions(fake_discord, make_bot, world):
+    guild, channel, alice = world
+    await (await make_bot(EchoBot())).tree.sync()
+    for user_id, expected in [(alice.id, "manage=False"), (guild.owner_id, "manage=True")]:
+        rec = await fake_discord.invoke_slash(guild.id, channel.id, user_id, "settings show", options={"verbose": True})
+        reply = await fake_discord.wait_for_message(channel.id, interaction_id=rec.id)
+        assert reply.content == f"{expected} attach=True verbose=True"
+
+
+async def test_autocomplete_returns_the_bots_choices(fake_discord, make_bot, world):
+    guild, channel, alice = world
+    await (await make_bot(EchoBot())).tree.sync()
+    choices = await fake_discord.autocomplete(guild.id, channel.id, alice.id, "shout",
+                                              options={"text": "x", "layer": "ed4"}, focused="layer")
+    assert choices == [{"name": "mixed4", "value": "mixed4"}]
+
+
+async def test_button_click_dispatches_to_the_view(fake_discord, make_bot, world):
+    _, channel, alice = world
+    await make_bot(EchoBot())
+    await fake_discord.send_message(channel.id, alice.id, "!buttons")
+    with_button = await fake_discord.wait_for_message(channel.id)
+    rec = await fake_discord.click_button(with_button.id, "press", alice.id)
+    answer = await fake_discord.wait_for_message(channel.id, interaction_id=rec.id)
+    assert answer.content == "pressed by alice" and answer.ephemeral
+
+
+async def test_oversize_upload_is_refused_with_40005(fake_discord, make_bot, world):
+    _, channel, _ = world
+    bot = await make_bot(EchoBot())
+    with pytest.raises(discord.HTTPException) as excinfo:
+        await bot.get_channel(channel.id).send(file=discord.File(io.BytesIO(b"x" * (2**20 + 1)), "big.bin"))
+    assert (excinfo.value.status, excinfo.value.code) == (413, 40005)
+    assert fake_discord.messages_in(channel.id) == []
+    await bot.get_channel(channel.id).send(file=discord.File(io.BytesIO(b"x" * 2**20), "limit.bin"))
+    assert (await fake_discord.wait_for_message(channel.id)).files[0].size == 2**20
+
+
+async def test_rate_limit_is_retried_by_the_client(fake_discord, make_bot, world):
+    _, channel, _ = world
+    bot = await make_bot(EchoBot())
+    fault = fake_discord.fail_next(f"POST /api/v10/channels/{channel.id}/messages", 429, retry_after=0.2)
+    message = await bot.get_channel(channel.id).send("after the limit")
+    assert len(fault.hits) == 1
+    assert [m.content for m in fake_discord.messages_in(channel.id)] == ["after the limit"]
+    assert message.id == fake_discord.messages_in(channel.id)[0].id
+
+
+async def test_server_error_surfaces_without_retry_storm(fake_discord, make_bot, world):
+    _, channel, _ = world
+    bot = await make_bot(EchoBot())
+    fake_discord.fail_next("/messages", 503)
+    with pytest.raises(discord.DiscordServerError):
+        await bot.get_channel(channel.id).send("lost")
+
+
+async def test_gateway_drop_resumes_and_replays_missed_events(fake_discord, make_bot, world):
+    _, channel, alice = world
+    await make_bot(EchoBot())
+    await fake_discord.drop_gateway()
+    # Sent while the bot is away: the RESUME replays it.
+    await fake_discord.send_message(channel.id, alice.id, "!echo", attachments=[("a.txt", b"abc", "text/plain")])
+    await fake_discord.wait_for_gateway(resumes=1)
+    assert (await fake_discord.wait_for_message(channel.id)).files[0].data == b"abc"
+    assert fake_discord.gateway.connect_paths == ["/", "/resume"]  # READY's resume_gateway_url
+    await fake_discord.send_message(channel.id, alice.id, "!echo", attachments=[("b.txt", b"def", "text/plain")])
+    assert (await fake_discord.wait_for_message(channel.id)).files[0].data == b"def"
+
+
+async def test_gateway_drop_without_session_reidentifies(fake_discord, make_bot, world):
+    _, channel, alice = world
+    bot = await make_bot(EchoBot())
+    await fake_discord.drop_gateway(resumable=False)
+    await fake_discord.wait_for_gateway(identifies=2)
+    assert fake_discord.gateway.resumes == 0
+    await fake_discord.send_message(channel.id, alice.id, "!echo", attachments=[("b.txt", b"def", "text/plain")])
+    assert (await fake_discord.wait_for_message(channel.id)).files[0].data == b"def"
+    assert bot.get_channel(channel.id) is not None
+
+
+async def test_message_content_needs_the_intent(fake_discord, make_bot, world):
+    _, channel, alice = world
+    bot = await make_bot(EchoBot(message_content=False))
+    await fake_discord.send_message(channel.id, alice.id, "secret")
+    await fake_discord.send_message(channel.id, alice.id, f"<@{bot.user.id}> hi")
+    await fake_discord.wait_until(lambda: len(bot.seen_contents) == 2)
+    assert bot.seen_contents == ["", f"<@{bot.user.id}> hi"]
+
+
+async def test_discords_message_rules_are_enforced(fake_discord, make_bot, world):
+    _, channel, _ = world
+    target = (await make_bot(EchoBot())).get_channel(channel.id)
+    with pytest.raises(discord.HTTPException) as too_long:
+        await target.send("x" * 2001)
+    with pytest.raises(discord.HTTPException) as bad_reply:
+        await target.send("hi", reference=discord.MessageReference(message_id=12345, channel_id=channel.id))
+    assert (too_long.value.code, bad_reply.value.code) == (50035, 50035)
+    assert fake_discord.messages_in(channel.id) == []
+
+
+async def test_wrong_token_is_refused():
+    async with FakeDiscord(token="right") as fake:
+        use_api_base(fake.api_base)
+        bot = EchoBot()
+        try:
+            with pytest.raises(discord.LoginFailure):
+                await bot.login("wrong")
+        finally:
+            await bot.close()
+            reset_api_base()
+
+
+async def test_json_content_type_has_no_charset_and_unknown_routes_are_404(fake_discord):
+    async with aiohttp.ClientSession() as session:
+        async with session.get(fake_discord.api_base + "/gateway") as response:
+            assert response.headers["Content-Type"] == "application/json"
+            assert (await response.json())["url"] == str(gateway_url_for(fake_discord.api_base))
+        async with session.get(fake_discord.api_base + "/no/such/route") as response:
+            assert response.status == 404 and "no route" in json.loads(await response.text())["message"]
+    assert fake_discord.unknown_requests == ["GET /api/v10/no/such/route"]
+    fake_discord.unknown_requests.clear()  # expected here; the fixture fails tests that leave any
+
+
+async def test_use_api_base_points_discord_py_at_the_server(fake_discord):
+    url = await discover_gateway(fake_discord.api_base)
+    use_api_base(fake_discord.api_base + "/", url)
+    try:
+        assert discord.http.Route("GET", "/users/@me").url == fake_discord.api_base + "/users/@me"
+        assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == url
+    finally:
+        reset_api_base()
+    assert discord.http.Route.BASE == "https://discord.com/api/v10"
