@@ -76,3 +76,49 @@ class WeightsError(DreamError):
 class Cancelled(DreamError):
     def __init__(self) -> None:
         super().__init__("The dream was cancelled.")
+
+
+class UnknownOption(DreamError):
+    """A request option (`key=value`) that does not exist."""
+
+    def __init__(self, key: str, suggestion: str | None, valid: list[str]):
+        self.key, self.suggestion, self.valid = key, suggestion, valid
+        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"Unknown option '{key}'.{hint} Options: {', '.join(valid)}.")
+
+
+# -- the worker pool's outcomes ------------------------------------------------
+
+class QueueFull(DreamError):
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"The queue is full ({limit} dreams waiting). Try again in a few minutes.")
+
+
+class UserLimit(DreamError):
+    def __init__(self, limit: int):
+        self.limit = limit
+        super().__init__(f"You already have {limit} dream(s) waiting or running. "
+                         "Wait for one to finish, or cancel one.")
+
+
+class DreamTimeout(DreamError):
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(f"The dream took longer than {seconds:g} s and was stopped. "
+                         "Try a smaller size or fewer steps.")
+
+
+class WorkerCrashed(DreamError):
+    def __init__(self, reason: str, details: str | None = None):
+        self.reason, self.details = reason, details  # details: the worker's traceback
+        super().__init__(f"The dream worker failed ({reason}). Try again; "
+                         "a smaller size needs less memory.")
+
+
+class Interrupted(DreamError):
+    """The pool shut down before the job finished (or was asked to take a job while closing)."""
+
+    def __init__(self) -> None:
+        super().__init__("Dreaming is restarting, so this dream was not finished. "
+                         "Send it again in a minute.")

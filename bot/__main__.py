@@ -1,0 +1,52 @@
+"""`python -m bot --config config.yaml`: run the Discord bot.
+
+Exit code 2 with one line on stderr for a missing token, a bad config or an API that
+cannot be reached; the token is never printed.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import aiohttp
+import discord
+
+from dreaming.errors import DreamError
+
+from .config import ConfigError, load_config
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Run the Dreambot Discord bot.")
+    parser.add_argument("--config", default=None, help="config.yaml (see config.yaml.example)")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord.http").setLevel(logging.WARNING)
+    try:
+        config = load_config(args.config)
+        if not config.discord.token:
+            raise ConfigError("no Discord token: set DISCORD_TOKEN or discord.token in the config")
+        from .app import run
+        asyncio.run(run(config))
+    except (ConfigError, DreamError) as exc:
+        return _fail(str(exc))
+    except discord.LoginFailure:
+        return _fail("Discord refused the token: check DISCORD_TOKEN")
+    except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
+        return _fail(f"cannot reach the Discord API ({type(exc).__name__}): check discord.api_base and the network")
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"bot: error: {message}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

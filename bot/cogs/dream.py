@@ -1,0 +1,144 @@
+"""`!dream` and `/dream`: take an image and settings, hand them to the runner.
+
+The image comes from the message's attachment, else the message it replies to, else the
+user's last image in the channel (within `dream.recent_image_minutes`).
+"""
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from dreaming.layers import LAYERS, ALIASES
+
+from .. import messages
+from ..errors import reply_for
+from ..fetch import ImageRef, RecentImages, first_attachment
+from ..options import parse_dream_args
+from ..replies import InteractionReplies, MessageReplies
+from ..runner import DreamRequest
+
+if TYPE_CHECKING:
+    from ..app import DreamBot
+
+log = logging.getLogger(__name__)
+
+
+class DreamCog(commands.Cog, name="Dream"):
+    def __init__(self, bot: "DreamBot"):
+        self.bot = bot
+        self.recent = RecentImages(window_s=bot.config.dream.recent_image_minutes * 60)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if not message.author.bot and message.attachments:
+            self.recent.remember(message)
+
+    # -- !dream ------------------------------------------------------------------
+    @commands.group(name="dream", invoke_without_command=True, case_insensitive=True)
+    async def dream_prefix(self, ctx: commands.Context, *, args: str = "") -> None:
+        """Dream the attached image: `!dream [key=value ...]` (see `!dream help`)."""
+        replies = MessageReplies(ctx.message)
+        try:
+            options = parse_dream_args(args, frozenset(self.bot.presets))
+        except Exception as exc:
+            await replies.fail(reply_for(exc))
+            return
+        image = await self._image_for_message(ctx.message)
+        if image is None:
+            await ctx.reply(self._usage(), mention_author=False)
+            return
+        await self.bot.runner.run(DreamRequest(ctx.author, image, options), replies)
+
+    @dream_prefix.command(name="cancel")
+    async def cancel_prefix(self, ctx: commands.Context) -> None:
+        """Stop your queued or running dreams."""
+        stopped = self.bot.runner.cancel_user(ctx.author.id)
+        await ctx.reply(messages.CANCELLED if stopped else messages.NOTHING_TO_CANCEL, mention_author=False)
+
+    @dream_prefix.command(name="help")
+    async def help_prefix(self, ctx: commands.Context) -> None:
+        """How to dream."""
+        config = self.bot.config
+        await ctx.reply(messages.help_text(config.discord.prefix, config.dream.recent_image_minutes),
+                        mention_author=False)
+
+    @dream_prefix.command(name="presets")
+    async def presets_prefix(self, ctx: commands.Context) -> None:
+        """List the presets."""
+        await ctx.reply(messages.presets_list(self.bot.presets), mention_author=False)
+
+    @dream_prefix.command(name="layers")
+    async def layers_prefix(self, ctx: commands.Context) -> None:
+        """List the layers and their GoogLeNet aliases."""
+        await ctx.reply(messages.layers_list(), mention_author=False)
+
+    # -- /dream ------------------------------------------------------------------
+    @app_commands.command(name="dream", description="Dream an image with DeepDream")
+    @app_commands.describe(
+        image="The picture to dream (default: your last image in this channel)",
+        preset="A named style, e.g. classic, textures, nightmare",
+        layer="Network layer(s), e.g. mixed5, mixed4c, or mixed3:1,mixed5:1.5",
+        strength="Step size: higher is stronger (e.g. 0.015)",
+        steps="Gradient steps per octave", octaves="Number of scales",
+        seed="Random seed, to reproduce a dream", size="Longest side in pixels")
+    async def dream_slash(self, interaction: discord.Interaction,
+                          image: discord.Attachment | None = None, preset: str | None = None,
+                          layer: str | None = None,
+                          strength: app_commands.Range[float, 0.0005, 0.2] | None = None,
+                          steps: app_commands.Range[int, 1, 200] | None = None,
+                          octaves: app_commands.Range[int, 1, 8] | None = None,
+                          seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
+                          size: app_commands.Range[int, 75, 8192] | None = None) -> None:
+        await interaction.response.defer(thinking=True)
+        ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
+        replies = InteractionReplies(interaction)
+        if ref is None:
+            await replies.fail(self._usage())
+            return
+        options = {"preset": preset, "layers": layer, "strength": strength, "steps": steps,
+                   "octaves": octaves, "seed": seed, "max_side": size}
+        options = {k: v for k, v in options.items() if v is not None}
+        await self.bot.runner.run(DreamRequest(interaction.user, ref, options), replies)
+
+    @dream_slash.autocomplete("preset")
+    async def preset_autocomplete(self, interaction: discord.Interaction, current: str):
+        return [app_commands.Choice(name=f"{p.name} — {p.description}"[:100], value=p.name)
+                for p in self.bot.presets.values() if current.lower() in p.name][:25]
+
+    @dream_slash.autocomplete("layer")
+    async def layer_autocomplete(self, interaction: discord.Interaction, current: str):
+        names = [*LAYERS, *ALIASES]
+        return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n][:25]
+
+    @app_commands.command(name="dream-cancel", description="Stop your queued or running dreams")
+    async def cancel_slash(self, interaction: discord.Interaction) -> None:
+        stopped = self.bot.runner.cancel_user(interaction.user.id)
+        await interaction.response.send_message(
+            messages.CANCELLED if stopped else messages.NOTHING_TO_CANCEL, ephemeral=True)
+
+    # -- helpers -----------------------------------------------------------------
+    async def _image_for_message(self, message: discord.Message) -> ImageRef | None:
+        own = first_attachment(message)
+        if own is not None:
+            return own
+        if message.reference and message.reference.message_id:
+            replied = message.reference.resolved
+            if not isinstance(replied, discord.Message):
+                try:
+                    replied = await message.channel.fetch_message(message.reference.message_id)
+                except discord.HTTPException:
+                    replied = None
+            if first_attachment(replied) is not None:
+                return first_attachment(replied)
+        return self.recent.last(message.channel.id, message.author.id)
+
+    def _usage(self) -> str:
+        return messages.USAGE.format(prefix=self.bot.config.discord.prefix)
+
+
+async def setup(bot: "DreamBot") -> None:
+    await bot.add_cog(DreamCog(bot))

@@ -1,0 +1,39 @@
+"""What can be dreamt, as slash commands: `/dream-presets`, `/dream-layers`, `/dream-help`.
+
+(`!dream presets`, `!dream layers` and `!dream help` are subcommands of the Dream cog's group.)
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from .. import messages
+
+if TYPE_CHECKING:
+    from ..app import DreamBot
+
+
+class InfoCog(commands.Cog, name="Info"):
+    def __init__(self, bot: "DreamBot"):
+        self.bot = bot
+
+    @app_commands.command(name="dream-presets", description="List the dream presets")
+    async def presets_slash(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(messages.presets_list(self.bot.presets), ephemeral=True)
+
+    @app_commands.command(name="dream-layers", description="List the layers you can dream with")
+    async def layers_slash(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(messages.layers_list(), ephemeral=True)
+
+    @app_commands.command(name="dream-help", description="How to use the dream bot")
+    async def help_slash(self, interaction: discord.Interaction) -> None:
+        config = self.bot.config
+        await interaction.response.send_message(
+            messages.help_text(config.discord.prefix, config.dream.recent_image_minutes), ephemeral=True)
+
+
+async def setup(bot: "DreamBot") -> None:
+    await bot.add_cog(InfoCog(bot))

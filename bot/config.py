@@ -1,0 +1,158 @@
+"""The operator's config.yaml: defaults, hard caps, and how to reach Discord.
+
+Every section is a frozen dataclass; `load_config` refuses unknown keys (with a
+suggestion), wrong types and impossible values with one line naming the key, so the
+bot never starts half-configured. `config.yaml.example` documents each key.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+DEFAULT_PRIVACY_REMINDER = (
+    "Privacy: please don't upload photos of yourself or of other people. "
+    "Pets, landscapes and buildings dream best."
+)
+
+
+class ConfigError(Exception):
+    """A config problem, as one line that names the key."""
+
+
+@dataclass(frozen=True)
+class DiscordConfig:
+    token: str = field(default="", repr=False)  #: prefer env DISCORD_TOKEN; never logged
+    api_base: str = ""  #: a Discord-compatible server's API base; "" = discord.com
+    prefix: str = "!"
+    dev_guild: int | None = None  #: sync slash commands to this guild only (instant)
+    sync_commands: bool = True
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    workers: int | str = "auto"  #: "auto" = one per visible GPU, else 1
+    max_queue: int = 20
+    per_user: int = 2
+    job_timeout: float = 600.0
+    weights: str = "inception-2015"
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    """Hard caps: users' values above these are clamped, and told so."""
+
+    max_side: int = 1024
+    octaves: int = 6
+    steps: int = 40
+    step_size: float = 0.05
+    max_attachment_mb: float = 20.0
+    max_megapixels: float = 40.0
+
+
+@dataclass(frozen=True)
+class DreamConfig:
+    default_preset: str = "classic"
+    presets_files: tuple[str, ...] = ()
+    recent_image_minutes: float = 5.0  #: `!dream` with no image uses the user's last one
+    progress_interval: float = 3.0  #: seconds between progress edits (rate limits)
+    privacy_reminder: str = DEFAULT_PRIVACY_REMINDER
+
+
+@dataclass(frozen=True)
+class Config:
+    discord: DiscordConfig = DiscordConfig()
+    pool: PoolConfig = PoolConfig()
+    limits: LimitsConfig = LimitsConfig()
+    dream: DreamConfig = DreamConfig()
+
+    @property
+    def caps(self) -> dict[str, float]:
+        """The operator's caps on dream settings, by `DreamParams` field."""
+        lim = self.limits
+        return {"max_side": lim.max_side, "octaves": lim.octaves, "steps": lim.steps,
+                "step_size": lim.step_size}
+
+
+def load_config(path: str | os.PathLike | None, env: typing.Mapping[str, str] = os.environ) -> Config:
+    """Read `path` (None = defaults only), then apply DISCORD_TOKEN / DISCORD_API_BASE."""
+    raw: object = {}
+    if path is not None:
+        try:
+            raw = yaml.safe_load(Path(path).read_text()) or {}
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path} (copy config.yaml.example)") from None
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
+    config = _build(Config, raw, "")
+    overrides = {k: v for k, v in (("token", env.get("DISCORD_TOKEN")),
+                                   ("api_base", env.get("DISCORD_API_BASE"))) if v}
+    if overrides:
+        config = dataclasses.replace(config, discord=dataclasses.replace(config.discord, **overrides))
+    _check_values(config)
+    return config
+
+
+def _build(cls, raw: object, where: str):
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where or 'the config'} must be a mapping of keys to values")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in raw.items():
+        name = f"{where}.{key}" if where else str(key)
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), fields, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
+            raise ConfigError(f"unknown config key '{name}'{hint}")
+        kind = hints[key]
+        if dataclasses.is_dataclass(kind):
+            values[key] = _build(kind, value, name)
+        else:
+            values[key] = _coerce(value, kind, name)
+    return cls(**values)
+
+
+def _coerce(value: object, kind, name: str):
+    options = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
+    for option in options:
+        if option is type(None) and value is None:
+            return None
+        if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if typing.get_origin(option) is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        if option in (int, str, bool) and type(value) is option:
+            return value
+    wanted = " or ".join("a list of strings" if typing.get_origin(o) is tuple else
+                         "null" if o is type(None) else o.__name__ for o in options)
+    raise ConfigError(f"config key '{name}' must be {wanted}, not {value!r}")
+
+
+def _check_values(config: Config) -> None:
+    checks = [
+        ("discord.prefix", bool(config.discord.prefix.strip()), "must not be empty"),
+        ("pool.workers", config.pool.workers == "auto" or (isinstance(config.pool.workers, int)
+                                                          and config.pool.workers >= 1), "must be 'auto' or at least 1"),
+        ("pool.max_queue", config.pool.max_queue >= 1, "must be at least 1"),
+        ("pool.per_user", config.pool.per_user >= 1, "must be at least 1"),
+        ("pool.job_timeout", config.pool.job_timeout > 0, "must be positive"),
+        ("limits.max_side", 75 <= config.limits.max_side <= 8192, "must be between 75 and 8192"),
+        ("limits.octaves", 1 <= config.limits.octaves <= 8, "must be between 1 and 8"),
+        ("limits.steps", 1 <= config.limits.steps <= 200, "must be between 1 and 200"),
+        ("limits.step_size", 0 < config.limits.step_size <= 0.2, "must be above 0 and at most 0.2"),
+        ("limits.max_attachment_mb", 0 < config.limits.max_attachment_mb <= 500, "must be above 0 and at most 500"),
+        ("limits.max_megapixels", 0 < config.limits.max_megapixels <= 200, "must be above 0 and at most 200"),
+        ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),
+        ("dream.recent_image_minutes", config.dream.recent_image_minutes >= 0, "must not be negative"),
+        ("dream.privacy_reminder", len(config.dream.privacy_reminder) <= 500, "must be at most 500 characters"),
+    ]
+    for key, ok, message in checks:
+        if not ok:
+            raise ConfigError(f"config key '{key}' {message}")

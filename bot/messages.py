@@ -1,0 +1,59 @@
+"""Every reply the bot writes, in one place. Replies are short, one line where possible."""
+from __future__ import annotations
+
+from dreaming.jobs import Progress
+from dreaming.params import Clamp
+
+USAGE = ("Attach an image (or reply to one) and type `{prefix}dream`, e.g. "
+         "`{prefix}dream layer=mixed4c strength=0.02` or `{prefix}dream preset=nightmare`. "
+         "`{prefix}dream help` lists every option.")
+HELP = """**Dream an image** — attach it (or reply to a message with one) and send `{prefix}dream [key=value ...]`, or use `/dream`.
+Keys (any case): `preset` · `layer` (e.g. `mixed5`, `mixed4c`, blend `mixed3:1,mixed5:1.5`, channel `mixed4/97`) · `strength` (step size, e.g. 0.015) · `octaves` · `steps` · `jitter` · `seed` · `size` (longest side, px).
+`{prefix}dream presets` and `{prefix}dream layers` list the choices; `{prefix}dream cancel` stops your dream.
+With no image attached, your last image in this channel (within {recent_minutes:g} minutes) is used."""
+QUEUED = "🌀 Queued: you are #{position} in line. {cancel_hint}"
+STARTED = "🌀 Dreaming… octave {octave}/{octaves} · {percent}%{eta}"
+CANCEL_HINT = "Press Cancel or send `{prefix}dream cancel` to stop it."
+CANCELLED = "Cancelled your dream."
+NOTHING_TO_CANCEL = "You have no dream waiting or running."
+GENERIC_FAILURE = "Something went wrong on our side while dreaming. Please try again."
+NOT_YOURS = "Only the person who asked for this dream (or a moderator) can do that."
+SOURCE_GONE = "The original image is no longer available; try Dream again instead."
+
+
+def queued(position: int, prefix: str) -> str:
+    return QUEUED.format(position=max(position, 1), cancel_hint=CANCEL_HINT.format(prefix=prefix))
+
+
+def progress(p: Progress) -> str:
+    eta = f" · about {int(p.eta_s) + 1} s left" if p.eta_s is not None else ""
+    return STARTED.format(octave=p.octave, octaves=p.octaves, percent=int(p.done * 100), eta=eta)
+
+
+def clamps(items: list[Clamp]) -> str:
+    """`Limited: steps 500→40, size 4000→1024.` or '' when nothing was clamped."""
+    if not items:
+        return ""
+    names = {"max_side": "size", "step_size": "strength"}
+    shown = ", ".join(f"{names.get(c.name, c.name)} {c.asked:g}→{c.used:g}" for c in items)
+    return f"Limited by this bot's settings: {shown}."
+
+
+def result(settings_line: str, clamp_line: str, reminder: str, mention: str | None = None) -> str:
+    lines = [f"{mention} your dream is ready." if mention else None,
+             f"`{settings_line}`", clamp_line or None, f"-# {reminder}" if reminder else None]
+    return "\n".join(line for line in lines if line)
+
+
+def help_text(prefix: str, recent_minutes: float) -> str:
+    return HELP.format(prefix=prefix, recent_minutes=recent_minutes)
+
+
+def presets_list(presets) -> str:
+    return "**Presets**\n" + "\n".join(f"`{p.name}` — {p.description}" for p in presets.values())
+
+
+def layers_list() -> str:
+    from dreaming.layers import describe_layers
+    lines = [f"`{name}` — {text}" for name, text in describe_layers()]
+    return "**Layers** (early layers paint textures, deep ones creatures)\n" + "\n".join(lines)

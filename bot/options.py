@@ -1,0 +1,80 @@
+"""`!dream key=value ...`: the words after the command, as engine options.
+
+Keys are case-insensitive and have friendly names (`layer`, `strength`, `size`); a bare
+word that names a preset means `preset=<word>`. Unknown keys get a suggestion.
+"""
+from __future__ import annotations
+
+import difflib
+import shlex
+
+from dreaming.errors import BadParam, UnknownOption
+
+#: what users type -> the engine option it sets
+KEYS = {
+    "preset": "preset", "layer": "layers", "layers": "layers", "strength": "strength",
+    "octaves": "octaves", "steps": "steps", "jitter": "jitter", "seed": "seed",
+    "size": "max_side",
+}
+MAX_ARGS_CHARS = 500
+
+
+def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
+    """`"layer=mixed4c Strength=0.02"` -> `{"layers": "mixed4c", "strength": "0.02"}`."""
+    if len(text) > MAX_ARGS_CHARS:
+        raise BadParam("options", text[:40] + "…", f"at most {MAX_ARGS_CHARS} characters")
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    options: dict[str, str] = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        key = key.strip().lower()
+        if not sep:
+            if key in presets:
+                key, value = "preset", key
+            else:
+                raise UnknownOption(word[:40], _closest(key, [*KEYS, *presets]), _valid())
+        if key not in KEYS:
+            raise UnknownOption(key[:40], _closest(key, KEYS), _valid())
+        option = KEYS[key]
+        if option in options:
+            raise BadParam(key, value, "given twice; give it once")
+        if not value.strip():
+            raise BadParam(key, value, "needs a value, e.g. steps=20")
+        options[option] = value.strip()
+    return options
+
+
+def _closest(word: str, valid) -> str | None:
+    close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _valid() -> list[str]:
+    return sorted(set(KEYS) - {"layers"})
+
+
+#: engine options a result's settings line may carry, as `DreamParams.describe` writes them
+LINE_KEYS = ("preset", "layers", "octaves", "steps", "strength", "jitter", "smoothing", "seed")
+
+
+def options_from_settings_line(content: str) -> dict[str, str]:
+    """Read back the settings line of a result message (the text between backticks).
+
+    `layers=mixed4c→mixed5` reads as the layer that ran, `mixed5`, so a replay runs
+    exactly what the result shows.
+    """
+    start = content.find("`")
+    end = content.find("`", start + 1)
+    if start < 0 or end < 0:
+        return {}
+    options = {}
+    for word in content[start + 1:end].split():
+        key, _, value = word.partition("=")
+        if key in LINE_KEYS and value:
+            if key == "layers":
+                value = ",".join(term.split("→")[-1] for term in value.split(","))
+            options[key] = value
+    return options

@@ -1,0 +1,154 @@
+"""Buttons that keep working after a restart: their state lives in the `custom_id`.
+
+- Cancel (on the status message): stops the owner's queued or running dream.
+- Dream again: dreams the result deeper, with the same settings.
+- Reroll: the same settings and source image, a new seed.
+- Delete: removes the result; the requester or a moderator (Manage Messages) only.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+
+from . import messages
+from .fetch import first_attachment
+from .options import options_from_settings_line
+from .replies import InteractionReplies
+from .runner import DreamRequest
+
+log = logging.getLogger(__name__)
+
+
+def cancel_view(job_id: str, owner_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(CancelButton(job_id, owner_id))
+    return view
+
+
+def result_view(owner_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for item in (DreamAgainButton(owner_id), RerollButton(owner_id), DeleteButton(owner_id)):
+        view.add_item(item)
+    return view
+
+
+def _may_manage(interaction: discord.Interaction, owner_id: int) -> bool:
+    perms = getattr(interaction.user, "guild_permissions", None)
+    return interaction.user.id == owner_id or bool(perms and perms.manage_messages)
+
+
+def _button(action: str, owner_id: int, label: str, style: discord.ButtonStyle,
+            extra: str = "") -> discord.ui.Button:
+    """A button whose custom_id is `dreambot:<action>:<owner id>[:<extra>]`."""
+    custom_id = f"dreambot:{action}:{owner_id}" + (f":{extra}" if extra else "")
+    return discord.ui.Button(label=label, style=style, custom_id=custom_id)
+
+
+async def _owner_or_moderator(interaction: discord.Interaction, owner_id: int) -> bool:
+    if _may_manage(interaction, owner_id):
+        return True
+    await interaction.response.send_message(messages.NOT_YOURS, ephemeral=True)
+    return False
+
+
+class CancelButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"dreambot:cancel:(?P<owner>\d+):(?P<job>[0-9a-f]{12})"):
+    def __init__(self, job_id: str, owner_id: int):
+        self.job_id, self.owner_id = job_id, owner_id
+        super().__init__(_button("cancel", owner_id, "Cancel", discord.ButtonStyle.danger, job_id))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(match["job"], int(match["owner"]))
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await _owner_or_moderator(interaction, self.owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        stopped = interaction.client.pool.cancel(self.job_id)
+        await interaction.response.send_message(
+            messages.CANCELLED if stopped else messages.NOTHING_TO_CANCEL, ephemeral=True)
+
+
+class DeleteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:delete:(?P<owner>\d+)"):
+    def __init__(self, owner_id: int):
+        self.owner_id = owner_id
+        super().__init__(_button("delete", owner_id, "Delete", discord.ButtonStyle.danger))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["owner"]))
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return await _owner_or_moderator(interaction, self.owner_id)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        await interaction.message.delete()
+
+
+class DreamAgainButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:again:(?P<owner>\d+)"):
+    """Anyone may press it; the new dream is theirs (and counts against their limits)."""
+
+    def __init__(self, owner_id: int):
+        self.owner_id = owner_id
+        super().__init__(_button("again", owner_id, "Dream again", discord.ButtonStyle.primary))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        source = first_attachment(interaction.message)
+        await interaction.response.defer(thinking=True)
+        options = options_from_settings_line(interaction.message.content)
+        options.pop("seed", None)
+        request = DreamRequest(user=interaction.user, image=source, options=options)
+        await interaction.client.runner.run(request, InteractionReplies(interaction))
+
+
+class RerollButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:reroll:(?P<owner>\d+)"):
+    """The same settings on the original image, with a new seed."""
+
+    def __init__(self, owner_id: int):
+        self.owner_id = owner_id
+        super().__init__(_button("reroll", owner_id, "Reroll", discord.ButtonStyle.secondary))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(thinking=True)
+        replies = InteractionReplies(interaction)
+        source = await _original_image(interaction)
+        if source is None:
+            await replies.fail(f"⚠️ {messages.SOURCE_GONE}")
+            return
+        options = options_from_settings_line(interaction.message.content)
+        options.pop("seed", None)
+        await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
+
+
+async def _original_image(interaction: discord.Interaction):
+    """The image the result was made from: remembered by the runner, else found by following
+    the result's reply chain (the command message, then the message it replied to)."""
+    message = interaction.message
+    remembered = interaction.client.runner.sources.get(message.id)
+    if remembered is not None:
+        return remembered
+    for _ in range(2):
+        if not (message.reference and message.reference.message_id):
+            return None
+        try:
+            message = await message.channel.fetch_message(message.reference.message_id)
+        except discord.HTTPException:
+            return None
+        if first_attachment(message) is not None:
+            return first_attachment(message)
+    return None
+
+
+DYNAMIC_ITEMS = (CancelButton, DeleteButton, DreamAgainButton, RerollButton)

@@ -1,0 +1,297 @@
+"""A bounded, fair pool of warm worker processes that dream for an asyncio program.
+
+The interface is narrow on purpose, so that a later backend (arq, Celery, Ray) can
+stand in: `submit(job) -> JobHandle` (position, progress, `result()`), `cancel(job_id)`,
+`close()`, `stats()`. Nothing here imports TensorFlow; only the workers do.
+
+Policies, chosen once here:
+- A job whose worker dies (crash, out of memory, kill -9) fails with `WorkerCrashed`
+  and is not retried: what killed one worker (most often memory) would likely kill the
+  next, and the user is told at once and can send it again. The worker is restarted.
+- `job_timeout` counts from the moment a worker takes the job, not the time queued.
+- Cancel and timeout answer the handle at once. The worker is told to stop (the engine
+  checks between steps) and keeps its warm model; it is killed and restarted only if
+  it has not stopped within `cancel_grace` seconds.
+- `per_user` bounds a user's queued plus running jobs; `max_queue` bounds waiting jobs.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from .errors import (  # noqa: F401  (re-exported: the pool's errors, for its callers)
+    Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit, WorkerCrashed,
+)
+from .handle import JobHandle
+from .jobs import DreamJob, DreamResult, JobStatus
+from .queue import FairQueue
+from .worker import WorkerProcess, visible_gpus
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    workers: int  #: worker processes configured
+    alive: int  #: workers with a warm model (idle, busy or stopping a job)
+    busy: int  #: workers dreaming a job that is still wanted
+    queued: int  #: jobs waiting for a worker
+    restarts: int  #: worker processes started again after one ended
+    outcomes: dict[str, int]  #: finished jobs by final `JobStatus` value
+
+
+class DreamPool:
+    """N worker processes, each keeping a model warm, fed from a bounded fair queue.
+
+    Args (keyword-only):
+        workers: number of processes; "auto" = one per visible GPU, else 1.
+        max_queue: most jobs waiting for a worker; more raise `QueueFull` at once.
+        per_user: most jobs one user may have waiting or running; more raise `UserLimit`.
+        job_timeout: seconds a job may run before it fails with `DreamTimeout`.
+        weights: passed to the workers' `load_model`.
+        start_method: multiprocessing start method; "spawn" keeps TensorFlow out of
+            the parent and works the same on every OS.
+        cancel_grace: seconds a cancelled or timed-out job may take to stop before its
+            worker is killed and restarted.
+
+    Use from one event loop: `await start()`, `submit()`, `cancel()`, `await close()`.
+    Jobs submitted before `start()` wait in the queue.
+    """
+
+    def __init__(self, *, workers: int | Literal["auto"] = "auto", max_queue: int = 20,
+                 per_user: int = 2, job_timeout: float = 300.0,
+                 weights: str = "inception-2015", start_method: str = "spawn",
+                 cancel_grace: float = 10.0) -> None:
+        self._gpus = visible_gpus()
+        self.size = max(1, len(self._gpus)) if workers == "auto" else int(workers)
+        if self.size < 1:
+            raise ValueError(f"workers must be at least 1, not {workers!r}")
+        self.max_queue, self.per_user, self.job_timeout = max_queue, per_user, job_timeout
+        self.weights, self.cancel_grace = weights, cancel_grace
+        self._ctx = multiprocessing.get_context(start_method)
+        self._queue: FairQueue[JobHandle] = FairQueue()
+        self._jobs: dict[str, JobHandle] = {}  # queued and running, by job id
+        self._workers: dict[int, WorkerProcess] = {}  # by slot
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # by slot: job timeout or kill
+        self._respawns: dict[int, asyncio.TimerHandle] = {}
+        self._failures: Counter[int] = Counter()  # by slot: deaths before becoming ready
+        self._started: asyncio.Future | None = None
+        self._closing = False
+        self._restarts = 0
+        self._outcomes: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        return f"<DreamPool {self.stats()}>"
+
+    async def start(self) -> None:
+        """Start the workers and wait until every one has loaded its model.
+
+        Raises the workers' load error (e.g. `WeightsError`), after stopping them all.
+        """
+        if self._started is not None:
+            raise RuntimeError("DreamPool.start() was already called")
+        self._started = asyncio.get_running_loop().create_future()
+        for slot in range(self.size):
+            self._spawn(slot)
+        try:
+            await self._started
+        except BaseException:
+            await self.close(grace=0)
+            raise
+        log.info("dream pool started: %d worker(s)%s", self.size,
+                 f" on GPU(s) {','.join(self._gpus)}" if self._gpus else " on CPU")
+
+    def submit(self, job: DreamJob) -> JobHandle:
+        """Queue `job` and return its handle at once; never waits.
+
+        Raises `QueueFull`, `UserLimit`, or `Interrupted` when the pool is closing.
+        """
+        if self._closing:
+            raise Interrupted()
+        if job.job_id in self._jobs:
+            raise ValueError(f"job id {job.job_id!r} is already in the pool")
+        if sum(h.job.user_id == job.user_id for h in self._jobs.values()) >= self.per_user:
+            raise UserLimit(self.per_user)  # first: the more useful answer to that user
+        if len(self._queue) >= self.max_queue:
+            raise QueueFull(self.max_queue)
+        handle = JobHandle(job, self)
+        self._jobs[job.job_id] = handle
+        self._queue.push(job.job_id, job.user_id, handle)
+        self._dispatch()
+        return handle
+
+    def cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job; False if the pool doesn't hold it (any more)."""
+        handle = self._jobs.get(job_id)
+        if handle is None:
+            return False
+        self._queue.remove(job_id)
+        self._finish(handle, JobStatus.cancelled, error=Cancelled())
+        for worker in self._workers.values():
+            if worker.job_id == job_id and worker.state == "busy":
+                self._stop_job(worker)
+        return True
+
+    async def close(self, grace: float = 30.0) -> None:
+        """Stop taking jobs, give running ones `grace` seconds, then interrupt them and
+        stop the workers. Queued jobs fail with `Interrupted` at once."""
+        self._closing = True
+        if self._started is not None:
+            _settle(self._started, Interrupted())  # a start() still waiting gives up
+        for handle in self._queue.drain():
+            self._finish(handle, JobStatus.failed, error=Interrupted())
+        running = [h._future for h in self._jobs.values()]
+        if running and grace > 0:
+            await asyncio.wait(running, timeout=grace)
+        for handle in list(self._jobs.values()):
+            self._finish(handle, JobStatus.failed, error=Interrupted())
+        for timer in [*self._respawns.values(), *self._timers.values()]:
+            timer.cancel()
+        workers = list(self._workers.values())
+        for worker in workers:
+            if worker.state in ("busy", "draining"):
+                worker.send(("cancel", worker.job_id))
+            worker.send(("stop",))
+            if worker.state == "starting":
+                worker.kill()  # nothing warm to save yet
+        if workers:
+            await asyncio.wait([w.exited for w in workers], timeout=self.cancel_grace)
+            for worker in workers:
+                worker.kill()
+            await asyncio.wait([w.exited for w in workers])
+        log.info("dream pool closed: %s", self.stats())
+
+    def stats(self) -> PoolStats:
+        states = Counter(w.state for w in self._workers.values())
+        alive = states["idle"] + states["busy"] + states["draining"]
+        return PoolStats(workers=self.size, alive=alive,
+                         busy=states["busy"], queued=len(self._queue),
+                         restarts=self._restarts, outcomes=dict(self._outcomes))
+
+    # -- worker events, all on the event loop --
+
+    def _spawn(self, slot: int) -> None:
+        self._respawns.pop(slot, None)
+        gpu = self._gpus[slot % len(self._gpus)] if self._gpus else None
+        self._workers[slot] = WorkerProcess(slot, ctx=self._ctx, weights=self.weights, gpu=gpu,
+                                            on_message=self._on_message)
+
+    def _on_message(self, worker: WorkerProcess, msg: tuple) -> None:
+        kind = msg[0]
+        if kind == "ready":
+            worker.state = "idle"
+            self._failures[worker.slot] = 0
+            if all(w.state != "starting" for w in self._workers.values()) and self._started:
+                _settle(self._started, None)
+        elif kind == "fatal":
+            log.error("worker %d could not start: %s", worker.slot, msg[1])
+            worker.state = "dying"
+            self._failures[worker.slot] += 1
+            if self._started:
+                _settle(self._started, msg[1])
+        elif kind == "progress":
+            handle = self._jobs.get(msg[1])
+            if handle is not None and worker.job_id == msg[1]:
+                handle._report(msg[2])
+        elif kind in ("done", "error", "crash") and worker.job_id == msg[1]:
+            self._job_ended(worker, msg)
+        elif kind == "exit":
+            self._worker_exited(worker, msg[1])
+        self._dispatch()
+
+    def _job_ended(self, worker: WorkerProcess, msg: tuple) -> None:
+        kind, job_id = msg[0], msg[1]
+        worker.job_id = None
+        worker.state = "dying" if kind == "crash" and msg[4] else "idle"
+        if (timer := self._timers.pop(worker.slot, None)) is not None:
+            timer.cancel()
+        handle = self._jobs.get(job_id)
+        if handle is None:
+            return  # cancelled or timed out already; the worker is free again
+        if kind == "done":
+            self._finish(handle, JobStatus.done, result=msg[2])
+        elif kind == "error":
+            cancelled = isinstance(msg[2], Cancelled)
+            self._finish(handle, JobStatus.cancelled if cancelled else JobStatus.failed,
+                         error=msg[2])
+        else:
+            log.error("job %s crashed in worker %d: %s\n%s", job_id, worker.slot, msg[2], msg[3])
+            self._finish(handle, JobStatus.failed, error=WorkerCrashed(msg[2], msg[3]))
+
+    def _worker_exited(self, worker: WorkerProcess, exitcode: int | None) -> None:
+        was = worker.state
+        worker.state = "dead"
+        if (timer := self._timers.pop(worker.slot, None)) is not None:
+            timer.cancel()
+        reason = worker.describe_exit()
+        if worker.job_id and (handle := self._jobs.get(worker.job_id)) is not None:
+            log.error("worker %d died running job %s: %s", worker.slot, worker.job_id, reason)
+            self._finish(handle, JobStatus.failed, error=WorkerCrashed(reason))
+        if self._closing or self._workers.get(worker.slot) is not worker:
+            return
+        if self._started and not self._started.done():
+            _settle(self._started, WorkerCrashed(f"{reason} while loading the model"))
+            return
+        # A worker that dies before it is ready would die again at once: back off.
+        if was == "starting":
+            self._failures[worker.slot] += 1
+        delay = min(60.0, 2.0 ** self._failures[worker.slot] - 1)
+        log.warning("worker %d ended (%s); restarting in %.0fs", worker.slot, reason, delay)
+        self._restarts += 1
+        self._respawns[worker.slot] = asyncio.get_running_loop().call_later(
+            delay, self._spawn, worker.slot)
+
+    def _dispatch(self) -> None:
+        if self._closing:
+            return
+        for worker in self._workers.values():
+            if worker.state != "idle" or not self._queue:
+                continue
+            handle = self._queue.pop()
+            worker.state, worker.job_id = "busy", handle.job_id
+            handle.status, handle.started_at = JobStatus.running, time.monotonic()
+            handle._wake()
+            worker.send(("job", handle.job))
+            self._timers[worker.slot] = asyncio.get_running_loop().call_later(
+                self.job_timeout, self._timed_out, worker)
+
+    def _timed_out(self, worker: WorkerProcess) -> None:
+        self._timers.pop(worker.slot, None)
+        if (handle := self._jobs.get(worker.job_id or "")) is not None:
+            self._finish(handle, JobStatus.timed_out, error=DreamTimeout(self.job_timeout))
+        self._stop_job(worker)
+
+    def _stop_job(self, worker: WorkerProcess) -> None:
+        """Ask the worker to drop its job; kill it if it hasn't within `cancel_grace`."""
+        worker.send(("cancel", worker.job_id))
+        worker.state = "draining"
+        if (timer := self._timers.pop(worker.slot, None)) is not None:
+            timer.cancel()
+        self._timers[worker.slot] = asyncio.get_running_loop().call_later(
+            self.cancel_grace, self._kill_stuck, worker)
+
+    def _kill_stuck(self, worker: WorkerProcess) -> None:
+        self._timers.pop(worker.slot, None)
+        if worker.state == "draining":
+            log.warning("worker %d did not stop job %s in %gs; killing it",
+                        worker.slot, worker.job_id, self.cancel_grace)
+            worker.kill()
+
+    def _finish(self, handle: JobHandle, status: JobStatus, *,
+                result: DreamResult | None = None, error: DreamError | None = None) -> None:
+        self._jobs.pop(handle.job_id, None)
+        self._outcomes[status.value] += 1
+        ran = time.monotonic() - handle.started_at if handle.started_at else 0.0
+        log.info("job %s of user %s: %s after %.1fs running%s", handle.job_id,
+                 handle.job.user_id, status.value, ran, f" ({error})" if error else "")
+        handle._finish(status, result, error)
+
+
+def _settle(future: asyncio.Future, error: BaseException | None) -> None:
+    if not future.done():
+        future.set_result(None) if error is None else future.set_exception(error)

@@ -1,0 +1,68 @@
+"""One place where a dream's settings are resolved, and what was clamped is recorded.
+
+Order: built-in defaults → the preset → the operator's caps (config.yaml) → the user's
+request. Numbers the user asks for beyond a cap are brought into range, not refused;
+the caller shows the returned `Clamp`s so the user knows. (Per-server limits slot in
+between the operator's caps and the request.)
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import BadParam
+from .params import INT_FIELDS, LIMITS, Clamp, DreamParams, Range, clamp
+from .presets import Preset, params_from_options
+
+#: user-facing option names that are another field's alias
+ALIASES = {"strength": "step_size"}
+
+
+def narrow(limits: Mapping[str, Range], caps: Mapping[str, float]) -> dict[str, Range]:
+    """`limits` with each capped field's upper bound lowered to its cap (never raised)."""
+    narrowed = dict(limits)
+    for field, cap in caps.items():
+        rng = narrowed[field]
+        narrowed[field] = Range(rng.low, max(rng.low, min(rng.high, cap)), rng.unit)
+    return narrowed
+
+
+def resolve_request(options: Mapping[str, object], presets: Mapping[str, Preset],
+                    caps: Mapping[str, float] | None = None) -> tuple[DreamParams, list[Clamp]]:
+    """The `DreamParams` to run for `options`, and every value that had to be clamped.
+
+    Unknown keys, unknown layers or presets and malformed numbers still raise (`BadParam`,
+    `UnknownLayer`, `UnknownPreset`); only numbers out of range are clamped.
+    """
+    limits = narrow(LIMITS, caps or {})
+    clamped: list[Clamp] = []
+    given: dict[str, object] = {}
+    for key, value in options.items():
+        field = ALIASES.get(key, key)
+        if value is None or field not in limits or key == "octaves" and "x" in str(value).lower():
+            given[key] = value
+            continue
+        number = _number(key, field, value)
+        rng = limits[field]
+        used = min(max(number, rng.low), rng.high)
+        used = int(used) if field in INT_FIELDS else float(used)
+        if used != number:
+            clamped.append(Clamp(key, number, used))
+        given[key] = used
+    params, more = clamp(params_from_options(given, presets), limits)
+    return params, clamped + more  # `more`: preset values above the caps
+
+
+def _number(key: str, field: str, value: object) -> float:
+    if isinstance(value, bool):
+        raise BadParam(key, value, "must be a number")
+    if isinstance(value, (int, float)):
+        number = value
+    else:
+        try:
+            number = int(str(value)) if field in INT_FIELDS else float(str(value))
+        except ValueError:
+            kind = "a whole number" if field in INT_FIELDS else "a number"
+            raise BadParam(key, value, f"must be {kind}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise BadParam(key, value, "must be a finite number")
+    return number
