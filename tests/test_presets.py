@@ -64,7 +64,7 @@ def test_builtin_presets_keep_their_character(builtin):
     assert _blocks(classic) <= {3, 4, 5}  # the mid blocks that paint eyes and faces
     assert _blocks(made["textures"]) <= {0, 1}
     assert _blocks(made["patterns"]) <= {2, 3}
-    assert _blocks(made["creatures"]) <= {5, 6, 7} and len(_blocks(made["creatures"])) > 1
+    assert _blocks(made["creatures"]) <= {4, 5, 6, 7} and len(_blocks(made["creatures"])) > 1
     assert min(_blocks(nightmare)) >= min(_blocks(classic))
     assert nightmare.steps > classic.steps and nightmare.step_size > classic.step_size
     assert subtle.steps < classic.steps and subtle.step_size < classic.step_size and subtle.smoothing > 0
