@@ -2,6 +2,7 @@
 # Idempotent setup: .venv with the pinned packages, then the model weights in the cache.
 # Usage: bash scripts/setup.sh [--dev]   (--dev adds the test and benchmark packages)
 set -euo pipefail
+shopt -s lastpipe
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"
@@ -16,7 +17,9 @@ fi
 stamp=".venv/.installed-$(cat requirements*.txt | sha256sum | cut -c1-16)-$(basename "$REQS" .txt)"
 if [[ ! -f "$stamp" ]]; then
     echo "setup: installing $REQS (first run takes a few minutes)" >&2
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQS"
+    # (grep drops pip's notes about this machine's unused local indexes; pipefail keeps pip's status)
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQS" 2>&1 \
+        | { grep -v "^WARNING: Location .* is ignored" || true; } >&2
     touch "$stamp"
 fi
 .venv/bin/python -m dreaming.setup
