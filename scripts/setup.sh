@@ -2,7 +2,6 @@
 # Idempotent setup: .venv with the pinned packages, then the model weights in the cache.
 # Usage: bash scripts/setup.sh [--dev]   (--dev adds the test and benchmark packages)
 set -euo pipefail
-shopt -s lastpipe
 cd "$(dirname "$0")/.."
 
 PYTHON="${PYTHON:-python3}"

@@ -34,9 +34,9 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
-def _bomb_png() -> bytes:
-    """A few hundred bytes claiming 60000x60000 pixels."""
-    header = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)
+def _png_claiming(width: int, height: int) -> bytes:
+    """A few hundred bytes whose header claims width x height pixels."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
             + _png_chunk(b"IDAT", zlib.compress(b"\0" * 1000)) + _png_chunk(b"IEND", b""))
 
@@ -52,7 +52,8 @@ BAD_FILES = {
     "notes.png": (b"just some text, not a picture\n" * 10, "Can't read that image"),
     "truncated.png": (_photo_bytes("PNG")[:5000], "truncated or corrupt"),
     "truncated.jpg": (_photo_bytes("JPEG")[:3000], "truncated or corrupt"),
-    "bomb.png": (_bomb_png(), "Image too large"),
+    "bomb.png": (_png_claiming(60000, 60000), "Image too large"),
+    "absurd.png": (_png_claiming(200000, 1), "Image too large"),
 }
 
 
