@@ -27,15 +27,18 @@ def narrow(limits: Mapping[str, Range], caps: Mapping[str, float]) -> dict[str, 
 
 
 def resolve_request(options: Mapping[str, object], presets: Mapping[str, Preset],
-                    caps: Mapping[str, float] | None = None) -> tuple[DreamParams, list[Clamp]]:
+                    caps: Mapping[str, float] | None = None, *,
+                    default_preset: str | None = None) -> tuple[DreamParams, list[Clamp]]:
     """The `DreamParams` to run for `options`, and every value that had to be clamped.
+
+    `default_preset` is used when the request names none (else the built-in default).
 
     Unknown keys, unknown layers or presets and malformed numbers still raise (`BadParam`,
     `UnknownLayer`, `UnknownPreset`); only numbers out of range are clamped.
     """
     limits = narrow(LIMITS, caps or {})
     clamped: list[Clamp] = []
-    given: dict[str, object] = {}
+    given: dict[str, object] = {"preset": default_preset}
     for key, value in options.items():
         field = ALIASES.get(key, key)
         if value is None or field not in limits or key == "octaves" and "x" in str(value).lower():
