@@ -1,0 +1,17 @@
+"""Dreambot's database: server settings, presets, audit log, quotas and durable jobs.
+
+SQLite through aiosqlite, one file (config: the database path). `Store.open` refuses a
+file it can't trust with `StoreError` and upgrades an older schema (`migrations`).
+WAL journal with `synchronous=FULL`: once a write's `await` returns, it survives a
+crash of the bot or the machine.
+"""
+from __future__ import annotations
+
+from .database import GUILD_TABLES, AuditEntry, ServerPreset, Store
+from .jobs import FINAL, MAX_ATTEMPTS, UNFINISHED, StoredJob, params_from_dict, params_to_dict, recovery_action
+from .migrations import LATEST, StoreError
+from .quotas import cooldown_left, quota_reset_at
+
+__all__ = ["FINAL", "GUILD_TABLES", "LATEST", "MAX_ATTEMPTS", "UNFINISHED", "AuditEntry", "ServerPreset",
+           "Store", "StoreError", "StoredJob", "cooldown_left", "params_from_dict", "params_to_dict",
+           "quota_reset_at", "recovery_action"]

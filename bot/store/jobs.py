@@ -1,0 +1,82 @@
+"""Durable jobs as plain records, and what to do with each after a restart.
+
+A job is written when the bot accepts it and before it says so, moves
+queued → running → one of the final statuses, and is answered at most once: whoever
+posts an answer (result, error or notice) first wins `Store.claim_delivery`.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from dreaming.params import DreamParams, LayerTerm, validate
+
+UNFINISHED = ("queued", "running")
+FINAL = ("done", "failed", "cancelled", "interrupted")
+#: a job that was running when the bot died twice is not tried a third time
+MAX_ATTEMPTS = 2
+
+Recovery = Literal["resume", "rerun", "interrupted"]
+
+
+@dataclass(frozen=True)
+class StoredJob:
+    """One accepted job as the database holds it."""
+
+    job_id: str
+    guild_id: int | None  #: None in direct messages
+    channel_id: int
+    user_id: int
+    message_id: int | None  #: the `!dream` message, to reply to
+    #: a slash command's token: valid for follow-ups 15 minutes after `interaction_created_at`
+    interaction_token: str | None = field(repr=False)
+    interaction_created_at: datetime | None
+    attachment_url: str = field(repr=False)  # signed CDN links; kept out of logs
+    filename: str
+    size: int
+    settings: dict  #: the resolved `DreamParams`, as `params_to_dict` wrote it
+    status: str
+    attempts: int  #: how many times it started running
+    delivered: bool  #: an answer was claimed; never post another
+    result_message_id: int | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def recovery_action(job: StoredJob) -> Recovery:
+    """What startup recovery does with an unfinished job.
+
+    "resume": it never ran; submit it again (fetching its attachment again).
+    "rerun": it was running when the bot stopped; run it once more.
+    "interrupted": it already ran `MAX_ATTEMPTS` times, or an answer was already
+    claimed; mark it interrupted, and tell the user only if `claim_delivery` allows.
+    """
+    if job.status not in UNFINISHED:
+        raise ValueError(f"job {job.job_id} is {job.status}, not unfinished")
+    if job.delivered:
+        return "interrupted"
+    if job.status == "queued":
+        return "resume"
+    return "rerun" if job.attempts < MAX_ATTEMPTS else "interrupted"
+
+
+def params_to_dict(params: DreamParams) -> dict:
+    """`params` as JSON-ready data, for `Store.add_job(settings=...)`."""
+    return dataclasses.asdict(params)
+
+
+def params_from_dict(data: Mapping[str, object]) -> DreamParams:
+    """The `DreamParams` a stored job runs with; keys this version doesn't know are dropped.
+
+    Raises `BadParam` or `UnknownLayer` if the stored values are no longer valid.
+    """
+    known = {f.name for f in dataclasses.fields(DreamParams)}
+    values = {key: value for key, value in data.items() if key in known}
+    if "layers" in values:
+        term_fields = {f.name for f in dataclasses.fields(LayerTerm)}
+        values["layers"] = tuple(LayerTerm(**{k: v for k, v in term.items() if k in term_fields})
+                                 for term in values["layers"])
+    return validate(DreamParams(**values))
