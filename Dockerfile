@@ -20,7 +20,7 @@ COPY config.yaml.example ./
 RUN python -m dreaming.setup && chmod -R a+rX /opt/dreambot
 
 RUN useradd --create-home --uid 10001 dreambot && mkdir /data && chown dreambot /data
-USER dreambot
+USER 10001
 VOLUME /data
 
 CMD ["python", "-m", "bot", "--config", "/data/config.yaml"]

