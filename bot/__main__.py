@@ -21,9 +21,10 @@ from .config import ConfigError, load_config
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Run the Dreambot Discord bot.")
     parser.add_argument("--config", default=None, help="config.yaml (see config.yaml.example)")
-    parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--log-level", default="INFO", type=str.upper,
+                        choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level.upper(),
+    logging.basicConfig(level=args.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("discord.http").setLevel(logging.WARNING)
     try:
@@ -36,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     except discord.LoginFailure:
         return _fail("Discord refused the token: check DISCORD_TOKEN")
+    except discord.PrivilegedIntentsRequired:
+        return _fail("enable the Message Content intent for this bot in the Discord developer portal")
+    except discord.ConnectionClosed as exc:
+        return _fail(f"Discord closed the gateway connection (code {exc.code})")
+    except discord.HTTPException as exc:
+        return _fail(f"the Discord API answered HTTP {exc.status}: check discord.api_base")
     except (aiohttp.ClientConnectionError, discord.GatewayNotFound, OSError) as exc:
         return _fail(f"cannot reach the Discord API ({type(exc).__name__}): check discord.api_base and the network")
     except KeyboardInterrupt:

@@ -1,14 +1,18 @@
 """The bot: `DreamBot` holds its dependencies; `run()` wires config, pool and Discord.
 
-Startup in one place (discord.py's advanced_startup example): the config is loaded and
-checked, the pool of dream workers starts (the only processes that import TensorFlow),
-then the bot logs in. Shutdown runs the other way: Discord first, then the pool, whose
-running jobs get a grace period.
+Startup in one place (discord.py's advanced_startup example): the bot logs in first, so a
+bad token or an unreachable API fails in a second, not after the model loaded; then the
+pool of dream workers starts (the only processes that import TensorFlow), then the bot
+connects to the gateway. Shutdown (SIGINT/SIGTERM) runs in stages while Discord is still
+connected: the pool stops taking dreams and gives running ones a grace period, queued
+ones are told they were interrupted, those replies go out, and only then does the bot
+disconnect.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import aiohttp
 import discord
@@ -18,20 +22,25 @@ from dreaming.pool import DreamPool
 from dreaming.presets import Preset, load_presets
 
 from .api_base import use_api_base
-from .config import Config
+from .config import Config, ConfigError
 from .errors import reply_for
 from .runner import DreamRunner
 
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("bot.cogs.dream", "bot.cogs.info")
+#: seconds running dreams get to finish on shutdown
 SHUTDOWN_GRACE = 30.0
+#: seconds the last replies (results, "interrupted") get to go out before disconnecting
+REPLY_GRACE = 10.0
 
 
 class DreamBot(commands.Bot):
     """A commands.Bot that owns the dream pool, presets and an HTTP session for downloads."""
 
     def __init__(self, config: Config, pool: DreamPool, presets: dict[str, Preset]):
+        # A text-only bot needs no voice libraries: don't warn operators about them.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
         intents.message_content = True  # `!dream key=value` needs the text of messages
         super().__init__(command_prefix=config.discord.prefix, intents=intents,
@@ -72,6 +81,14 @@ class DreamBot(commands.Bot):
         else:
             await interaction.response.send_message(text, ephemeral=True)
 
+    async def shutdown(self, grace: float = SHUTDOWN_GRACE) -> None:
+        """Stop in stages: the pool (running dreams get `grace` s, queued ones are told they
+        were interrupted), then the replies that produced, then Discord."""
+        await self.pool.close(grace=grace)
+        if not await self.runner.wait_idle(REPLY_GRACE):
+            log.warning("closing with replies still unsent")
+        await self.close()
+
     async def close(self) -> None:
         await super().close()
         if self.http_session is not None:
@@ -85,14 +102,43 @@ def make_pool(config: Config) -> DreamPool:
 
 
 async def run(config: Config) -> None:
-    """Start the pool, then the bot; stop both cleanly when the bot stops."""
+    """Log in, start the pool, serve until SIGINT/SIGTERM or a lost connection, shut down.
+
+    Raises what stopped it: `discord.LoginFailure`, a connection error, the pool's load error.
+    """
     presets = load_presets(*config.dream.presets_files)
+    if config.dream.default_preset not in presets:
+        raise ConfigError(f"config key 'dream.default_preset' names no preset: "
+                          f"{config.dream.default_preset!r} (presets: {', '.join(presets)})")
     if config.discord.api_base:
         use_api_base(config.discord.api_base)
     pool = make_pool(config)
-    await pool.start()
+    async with DreamBot(config, pool, presets) as bot:
+        await bot.login(config.discord.token)
+        await pool.start()
+        connection = asyncio.create_task(bot.connect(), name="discord-connection")
+        try:
+            await _until_stopped(connection)
+        finally:
+            await bot.shutdown(SHUTDOWN_GRACE)
+            await asyncio.gather(connection, return_exceptions=True)
+
+
+async def _until_stopped(connection: asyncio.Task) -> None:
+    """Return on SIGINT or SIGTERM; raise if the connection ends first."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    stopping = asyncio.create_task(stop.wait())
     try:
-        async with DreamBot(config, pool, presets) as bot:
-            await bot.start(config.discord.token)
+        await asyncio.wait({connection, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await pool.close(grace=SHUTDOWN_GRACE)
+        stopping.cancel()
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+    if stop.is_set():
+        log.info("stopping: finishing running dreams (up to %.0f s)", SHUTDOWN_GRACE)
+    else:
+        connection.result()  # raises why the connection ended

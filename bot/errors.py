@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+import discord
 from discord import app_commands
 from discord.ext import commands
 
@@ -28,5 +29,7 @@ def reply_for(error: BaseException, *, job_id: str | None = None) -> str:
         return f"⛔ {error}" if str(error) else "⛔ You can't use that here."
     if isinstance(error, commands.UserInputError):
         return f"⚠️ {error}"
+    if isinstance(error, discord.Forbidden):
+        return f"⚠️ {messages.MISSING_PERMISSIONS}"
     log.error("unexpected error (job %s)", job_id or "-", exc_info=error)
     return f"⚠️ {messages.GENERIC_FAILURE}"

@@ -12,17 +12,22 @@ Keys (any case): `preset` · `layer` (e.g. `mixed5`, `mixed4c`, blend `mixed3:1,
 `{prefix}dream presets` and `{prefix}dream layers` list the choices; `{prefix}dream cancel` stops your dream.
 With no image attached, your last image in this channel (within {recent_minutes:g} minutes) is used."""
 QUEUED = "🌀 Queued: you are #{position} in line. {cancel_hint}"
+STARTING = "🌀 Dreaming… starting. {cancel_hint}"
 STARTED = "🌀 Dreaming… octave {octave}/{octaves} · {percent}%{eta}"
 CANCEL_HINT = "Press Cancel or send `{prefix}dream cancel` to stop it."
 CANCELLED = "Cancelled your dream."
 NOTHING_TO_CANCEL = "You have no dream waiting or running."
 GENERIC_FAILURE = "Something went wrong on our side while dreaming. Please try again."
+MISSING_PERMISSIONS = ("I'm not allowed to post that here: I need Send Messages and Attach Files "
+                       "in this channel. Ask a moderator.")
 NOT_YOURS = "Only the person who asked for this dream (or a moderator) can do that."
 SOURCE_GONE = "The original image is no longer available; try Dream again instead."
 
 
 def queued(position: int, prefix: str) -> str:
-    return QUEUED.format(position=max(position, 1), cancel_hint=CANCEL_HINT.format(prefix=prefix))
+    """The acknowledgement: the place in line, or "starting" when a worker took it at once (0)."""
+    hint = CANCEL_HINT.format(prefix=prefix)
+    return QUEUED.format(position=position, cancel_hint=hint) if position > 0 else STARTING.format(cancel_hint=hint)
 
 
 def progress(p: Progress) -> str:
@@ -39,10 +44,14 @@ def clamps(items: list[Clamp]) -> str:
     return f"Limited by this bot's settings: {shown}."
 
 
-def result(settings_line: str, clamp_line: str, reminder: str, mention: str | None = None) -> str:
-    lines = [f"{mention} your dream is ready." if mention else None,
-             f"`{settings_line}`", clamp_line or None, f"-# {reminder}" if reminder else None]
+def result(settings_line: str, clamp_line: str, reminder: str) -> str:
+    lines = [f"`{settings_line}`", clamp_line or None, f"-# {reminder}" if reminder else None]
     return "\n".join(line for line in lines if line)
+
+
+def late_result(mention: str, result_text: str) -> str:
+    """A result posted to the channel after the interaction expired: it names its owner."""
+    return f"{mention} your dream is ready.\n{result_text}"
 
 
 def help_text(prefix: str, recent_minutes: float) -> str:

@@ -9,12 +9,13 @@ import difflib
 import shlex
 
 from dreaming.errors import BadParam, UnknownOption
+from dreaming.params import DreamParams
 
 #: what users type -> the engine option it sets
 KEYS = {
     "preset": "preset", "layer": "layers", "layers": "layers", "strength": "strength",
     "octaves": "octaves", "steps": "steps", "jitter": "jitter", "seed": "seed",
-    "size": "max_side",
+    "size": "max_side", "smoothing": "smoothing",
 }
 MAX_ARGS_CHARS = 500
 
@@ -43,7 +44,7 @@ def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()
             raise BadParam(key, value, "given twice; give it once")
         if not value.strip():
             raise BadParam(key, value, "needs a value, e.g. steps=20")
-        options[option] = value.strip()
+        options[option] = _layers_that_ran(value.strip()) if option == "layers" else value.strip()
     return options
 
 
@@ -56,8 +57,12 @@ def _valid() -> list[str]:
     return sorted(set(KEYS) - {"layers"})
 
 
-#: engine options a result's settings line may carry, as `DreamParams.describe` writes them
-LINE_KEYS = ("preset", "layers", "octaves", "steps", "strength", "jitter", "smoothing", "seed")
+def settings_line(params: DreamParams) -> str:
+    """The one line that reproduces a dream: `DreamParams.describe()` plus the size.
+
+    Every word is a `!dream` option, so the line can be pasted back after `!dream`.
+    """
+    return f"{params.describe()} size={params.max_side}"
 
 
 def options_from_settings_line(content: str) -> dict[str, str]:
@@ -73,8 +78,11 @@ def options_from_settings_line(content: str) -> dict[str, str]:
     options = {}
     for word in content[start + 1:end].split():
         key, _, value = word.partition("=")
-        if key in LINE_KEYS and value:
-            if key == "layers":
-                value = ",".join(term.split("→")[-1] for term in value.split(","))
-            options[key] = value
+        if key in KEYS and value:
+            options[KEYS[key]] = _layers_that_ran(value) if KEYS[key] == "layers" else value
     return options
+
+
+def _layers_that_ran(spec: str) -> str:
+    """`mixed4c→mixed5:1.5,mixed3` -> `mixed5:1.5,mixed3`: a pasted settings line runs what it shows."""
+    return ",".join(term.split("→")[-1] for term in spec.split(","))

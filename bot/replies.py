@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 
 import discord
 
+from . import messages
+
 log = logging.getLogger(__name__)
 
 #: An interaction token lives 15 minutes; past this, results go to the channel instead.
@@ -28,14 +30,14 @@ class MessageReplies:
         return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
 
     async def ack(self, text: str, view: discord.ui.View | None) -> None:
-        self.status = await self.message.reply(text, view=view, mention_author=False)
+        self.status = await self._reply(text, view=view, mention_author=False)
 
     async def progress(self, text: str, view: discord.ui.View | None = None) -> None:
         if self.status is not None:
             await self.status.edit(content=text, view=view)
 
     async def deliver(self, text: str, file: discord.File, view: discord.ui.View) -> discord.Message:
-        sent = await self.message.reply(text, file=file, view=view, mention_author=True)
+        sent = await self._reply(text, file=file, view=view, mention_author=True)
         await self._drop_status()
         return sent
 
@@ -43,7 +45,12 @@ class MessageReplies:
         if self.status is not None:
             await self.status.edit(content=text, view=None)
         else:
-            await self.message.reply(text, mention_author=False)
+            await self._reply(text, mention_author=False)
+
+    async def _reply(self, text: str, **kwargs) -> discord.Message:
+        """A reply to the command, or a plain message if the user deleted the command meanwhile."""
+        reference = self.message.to_reference(fail_if_not_exists=False)
+        return await self.message.channel.send(text, reference=reference, **kwargs)
 
     async def _drop_status(self) -> None:
         if self.status is not None:
@@ -78,16 +85,16 @@ class InteractionReplies:
         if self._token_alive():
             return await self.interaction.edit_original_response(
                 content=text, attachments=[file], view=view)
-        return await self._channel_send(text, file=file, view=view)
+        user = self.interaction.user
+        return await self._channel_send(messages.late_result(user.mention, text), file=file, view=view)
 
     async def fail(self, text: str) -> None:
         if self._token_alive():
             await self.interaction.edit_original_response(content=text, view=None)
         else:
-            await self._channel_send(text)
+            await self._channel_send(f"{self.interaction.user.mention} {text}")
 
     async def _channel_send(self, text: str, **kwargs) -> discord.Message:
-        """After the token died: a plain channel message that mentions the user."""
-        user = self.interaction.user
+        """After the token died: a plain channel message that pings only the user it is for."""
         return await self.interaction.channel.send(
-            f"{user.mention} {text}", allowed_mentions=discord.AllowedMentions(users=[user]), **kwargs)
+            text, allowed_mentions=discord.AllowedMentions(users=[self.interaction.user]), **kwargs)

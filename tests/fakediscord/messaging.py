@@ -61,6 +61,7 @@ class Messaging:
         for key, value in changes.items():
             setattr(msg, key, value)
         msg.edits += 1
+        msg.edit_log.append((time.monotonic(), msg.content))
         msg.edited_at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         self.state.changed()
         await self.announce("MESSAGE_UPDATE", msg)

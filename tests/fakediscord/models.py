@@ -147,6 +147,8 @@ class StoredMessage:
     #: How many times the message was edited; `edited_at` is the last edit's ISO time.
     edits: int = 0
     edited_at: str | None = None
+    #: (time.monotonic(), content) after each edit, oldest first: what users saw change, and when.
+    edit_log: list[tuple[float, str]] = field(default_factory=list)
     deleted: bool = False
     #: emoji -> ids of users who reacted with it.
     reactions: dict[str, set[int]] = field(default_factory=dict)

@@ -1,0 +1,78 @@
+"""What the bot tells people about itself: help, presets, layers, and the slash commands it syncs.
+
+None of this dreams, so the pool never starts.
+"""
+from __future__ import annotations
+
+import pytest
+
+from dreaming.layers import ALIASES, LAYERS
+from dreaming.presets import load_presets
+from tests.botkit import fake, idle_pool, start_bot, world  # noqa: F401 (fixtures)
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(60)]
+
+PRESETS = load_presets()
+EPHEMERAL = 1 << 6
+
+
+def lists_presets(text: str) -> bool:
+    return text.startswith("**Presets**") and all(f"`{p.name}` — {p.description}" in text for p in PRESETS.values())
+
+
+def lists_layers(text: str) -> bool:
+    return text.startswith("**Layers**") and all(f"`{name}` —" in text for name in [*LAYERS, *ALIASES])
+
+
+def is_help(text: str) -> bool:
+    return "**Dream an image**" in text and "`preset`" in text and "`!dream cancel`" in text
+
+
+@pytest.mark.parametrize("words, check", [("presets", lists_presets), ("layers", lists_layers),
+                                          ("help", is_help), ("HELP", is_help)])
+async def test_prefix_info_commands(world, start_bot, idle_pool, words, check):
+    await start_bot(idle_pool)
+    command = await world.say(world.alice, f"!dream {words}")
+
+    reply = await world.reply_to(command)
+
+    assert check(reply.content), reply.content
+    assert len(reply.content) <= 2000
+
+
+@pytest.mark.parametrize("name, check", [("dream-presets", lists_presets), ("dream-layers", lists_layers),
+                                         ("dream-help", is_help)])
+async def test_slash_info_commands_answer_privately(world, start_bot, idle_pool, name, check):
+    await start_bot(idle_pool)
+    rec = await world.slash(world.alice, name)
+
+    answer = await world.fake.wait_for_interaction_response(rec.id)
+
+    assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL
+    assert check(answer["data"]["content"]), answer["data"]["content"]
+
+
+async def test_slash_commands_are_synced_with_described_options(world, start_bot, idle_pool):
+    await start_bot(idle_pool)
+
+    synced = {c["name"]: c for c in world.fake.commands()}
+
+    assert {"dream", "dream-presets", "dream-layers", "dream-help", "dream-cancel"} <= set(synced)
+    options = {o["name"]: o for o in synced["dream"]["options"]}
+    assert {"image", "preset", "layer", "strength", "seed", "steps", "octaves", "size"} <= set(options)
+    assert options["image"]["type"] == 11 and not options["image"].get("required")
+    assert options["preset"].get("autocomplete") and options["layer"].get("autocomplete")
+
+
+@pytest.mark.parametrize("option, typed, expected", [("preset", "night", ["nightmare"]),
+                                                     ("layer", "mixed4", ["mixed4", "mixed4a"])])
+async def test_autocomplete_suggests_presets_and_layers(world, start_bot, idle_pool, option, typed, expected):
+    await start_bot(idle_pool)
+
+    choices = await world.fake.autocomplete(world.guild_id, world.channel_id, world.alice, "dream",
+                                            options={option: typed}, focused=option)
+
+    values = [c["value"] for c in choices]
+    assert all(e in values for e in expected) and all(typed in v for v in values), values
+    assert len(choices) <= 25 and all(len(c["name"]) <= 100 for c in choices)
+
