@@ -23,4 +23,4 @@ RUN useradd --create-home --uid 10001 dreambot && mkdir /data && chown dreambot 
 USER 10001
 VOLUME /data
 
-CMD ["python", "-m", "bot", "--config", "/data/config.yaml"]
+CMD ["python", "-m", "bot", "--config", "/etc/dreambot/config.yaml"]
