@@ -1,0 +1,57 @@
+"""Structured logs: every line says which job it is about, and secrets never reach a log.
+
+The job id travels in a context variable: `DreamRunner.run` sets it, and asyncio copies the
+context into every task started from there, so progress edits, retries and error handlers
+log under the same id without passing it around. Lines outside a job show `job=-`.
+"""
+from __future__ import annotations
+
+import contextvars
+import logging
+
+#: the job the current task works on
+job_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="-")
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s job=%(job_id)s: %(message)s"
+
+
+class JobIdFilter(logging.Filter):
+    """Adds `record.job_id` from the context (or keeps one set explicitly)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "job_id"):
+            record.job_id = job_id_var.get()
+        return True
+
+
+class RedactFilter(logging.Filter):
+    """Replaces any occurrence of the given secrets in a line with `[redacted]`.
+
+    Defence in depth: nothing is meant to log the token, but a library's debug line or
+    an exception message might quote a URL or header that holds it.
+    """
+
+    def __init__(self, secrets: list[str]):
+        super().__init__()
+        self.secrets = [s for s in secrets if s and len(s) >= 8]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            if any(secret in message for secret in self.secrets):
+                for secret in self.secrets:
+                    message = message.replace(secret, "[redacted]")
+                record.msg, record.args = message, None
+        return True
+
+
+def setup_logging(level: str | int = "INFO", secrets: list[str] | None = None) -> None:
+    """Log to stderr in `FORMAT`, with job ids and the given secrets redacted."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(JobIdFilter())
+    handler.addFilter(RedactFilter(secrets or []))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("discord.http").setLevel(max(logging.WARNING, root.level))

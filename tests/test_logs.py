@@ -1,0 +1,52 @@
+"""Log lines carry the job id of the task that wrote them; secrets are redacted."""
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+
+import pytest
+
+from bot.logs import FORMAT, JobIdFilter, RedactFilter, job_id_var
+
+
+@pytest.fixture
+def captured():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    handler.addFilter(JobIdFilter())
+    handler.addFilter(RedactFilter(["secret-token-123456"]))
+    log = logging.getLogger("test.logs")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    yield log, stream
+    log.removeHandler(handler)
+
+
+async def test_each_task_logs_under_its_own_job_id(captured):
+    log, stream = captured
+
+    async def job(job_id: str) -> None:
+        job_id_var.set(job_id)
+        await asyncio.sleep(0)
+        log.info("working")
+        await asyncio.create_task(_child(log))  # tasks inherit the context
+
+    await asyncio.gather(job("aaa111"), job("bbb222"))
+    log.info("outside")
+    lines = stream.getvalue().splitlines()
+    assert sum("job=aaa111: working" in line for line in lines) == 1
+    assert sum("job=bbb222: child" in line for line in lines) == 1
+    assert lines[-1].endswith("job=-: outside")
+
+
+async def _child(log: logging.Logger) -> None:
+    log.info("child")
+
+
+def test_secrets_are_redacted_even_in_arguments(captured):
+    log, stream = captured
+    log.warning("request to %s failed", "https://x/api?token=secret-token-123456")
+    assert "secret-token-123456" not in stream.getvalue()
+    assert "[redacted]" in stream.getvalue()
