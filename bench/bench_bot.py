@@ -74,7 +74,7 @@ async def bench(args: argparse.Namespace) -> dict:
         world = World.create(fake)
         users = [world.fake.add_user(f"user{i}", guilds=[world.guild_id]).id for i in range(args.users)]
         starter = BotStarter(fake)
-        bot = await starter(pool, config)
+        await starter(pool, config)
         async with LoopLag(interval=0.02) as lag:
             first_sent = time.monotonic()
             outcomes = await asyncio.gather(*(

@@ -1,13 +1,13 @@
 """`python -m bot --config config.yaml`: run the Discord bot.
 
-Exit code 2 with one line on stderr for a missing token, a bad config or an API that
-cannot be reached; the token is never printed.
+Exit code 2 with one line on stderr for a missing token, a bad config, a database that
+can't be trusted (corrupt, not Dreambot's, or newer) or an API that cannot be reached;
+the token is never printed.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 import aiohttp
@@ -16,6 +16,8 @@ import discord
 from dreaming.errors import DreamError
 
 from .config import ConfigError, load_config
+from .logs import setup_logging
+from .store import StoreError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,16 +26,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-level", default="INFO", type=str.upper,
                         choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
-    logging.basicConfig(level=args.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("discord.http").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
         if not config.discord.token:
             raise ConfigError("no Discord token: set DISCORD_TOKEN or discord.token in the config")
+        setup_logging(args.log_level, secrets=[config.discord.token])
         from .app import run
         asyncio.run(run(config))
-    except (ConfigError, DreamError) as exc:
+    except (ConfigError, DreamError, StoreError) as exc:
         return _fail(str(exc))
     except discord.LoginFailure:
         return _fail("Discord refused the token: check DISCORD_TOKEN")

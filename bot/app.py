@@ -1,12 +1,13 @@
-"""The bot: `DreamBot` holds its dependencies; `run()` wires config, pool and Discord.
+"""The bot: `DreamBot` holds its dependencies; `run()` wires config, store, pool and Discord.
 
-Startup in one place (discord.py's advanced_startup example): the bot logs in first, so a
-bad token or an unreachable API fails in a second, not after the model loaded; then the
+Startup in one place (discord.py's advanced_startup example): the database opens first
+(a corrupt or too-new file stops the bot before anything else), then the bot logs in, so
+a bad token or an unreachable API fails in a second, not after the model loaded; then the
 pool of dream workers starts (the only processes that import TensorFlow), then the bot
-connects to the gateway. Shutdown (SIGINT/SIGTERM) runs in stages while Discord is still
-connected: the pool stops taking dreams and gives running ones a grace period, queued
-ones are told they were interrupted, those replies go out, and only then does the bot
-disconnect.
+connects to the gateway. Once ready, jobs left unanswered by the last run are recovered.
+Shutdown (SIGINT/SIGTERM) runs in stages while Discord is still connected: the pool stops
+taking dreams and gives running ones a grace period, queued ones are told they were
+interrupted, those replies go out, and only then does the bot disconnect.
 """
 from __future__ import annotations
 
@@ -24,11 +25,15 @@ from dreaming.presets import Preset, load_presets
 from .api_base import use_api_base
 from .config import Config, ConfigError
 from .errors import reply_for
+from .health import HealthServer, state_of
+from .metrics import Metrics
+from .recovery import recover_jobs
 from .runner import DreamRunner
+from .store import Store, StoredJob
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.dream", "bot.cogs.info")
+EXTENSIONS = ("bot.cogs.dream", "bot.cogs.info", "bot.cogs.settings")
 #: seconds running dreams get to finish on shutdown
 SHUTDOWN_GRACE = 30.0
 #: seconds the last replies (results, "interrupted") get to go out before disconnecting
@@ -36,9 +41,12 @@ REPLY_GRACE = 10.0
 
 
 class DreamBot(commands.Bot):
-    """A commands.Bot that owns the dream pool, presets and an HTTP session for downloads."""
+    """A commands.Bot that owns the dream pool, the store, presets and an HTTP session for downloads.
 
-    def __init__(self, config: Config, pool: DreamPool, presets: dict[str, Preset]):
+    The caller opens and closes the store (`run()` does); the bot only uses it.
+    """
+
+    def __init__(self, config: Config, pool: DreamPool, presets: dict[str, Preset], store: Store):
         # A text-only bot needs no voice libraries: don't warn operators about them.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
@@ -46,9 +54,12 @@ class DreamBot(commands.Bot):
         super().__init__(command_prefix=config.discord.prefix, intents=intents,
                          allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
                          help_command=None)
-        self.config, self.pool, self.presets = config, pool, presets
+        self.config, self.pool, self.presets, self.store = config, pool, presets, store
         self.runner = DreamRunner(self)
+        self.metrics = Metrics(pool.stats)
         self.http_session: aiohttp.ClientSession | None = None
+        self.recovered: set[asyncio.Task] = set()  #: jobs from before a restart, running again
+        self._recovery: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
         from .views import DYNAMIC_ITEMS  # buttons from before a restart keep working
@@ -59,6 +70,15 @@ class DreamBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error
         if self.config.discord.sync_commands:
             await self._sync_commands()
+        # Read before connecting: jobs this run accepts are not the last run's to recover.
+        unfinished = await self.store.unfinished_jobs()
+        self._recovery = asyncio.create_task(self._recover(unfinished), name="job-recovery")
+
+    async def _recover(self, unfinished: list[StoredJob]) -> None:
+        try:
+            await recover_jobs(self, unfinished)
+        except Exception:
+            log.exception("recovering unfinished jobs failed; they stay in the database for the next start")
 
     async def _sync_commands(self) -> None:
         dev_guild = self.config.discord.dev_guild
@@ -72,7 +92,7 @@ class DreamBot(commands.Bot):
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
         if isinstance(error, commands.CommandNotFound):
             return  # other bots' commands share the prefix
-        await ctx.reply(reply_for(error), mention_author=False)
+        await ctx.reply(reply_for(error), mention_author=False, ephemeral=True)  # ephemeral: slash only
 
     async def on_app_command_error(self, interaction: discord.Interaction, error) -> None:
         text = reply_for(error)
@@ -90,6 +110,8 @@ class DreamBot(commands.Bot):
         await self.close()
 
     async def close(self) -> None:
+        if self._recovery is not None:
+            self._recovery.cancel()
         await super().close()
         if self.http_session is not None:
             await self.http_session.close()
@@ -104,7 +126,7 @@ def make_pool(config: Config) -> DreamPool:
 async def run(config: Config) -> None:
     """Log in, start the pool, serve until SIGINT/SIGTERM or a lost connection, shut down.
 
-    Raises what stopped it: `discord.LoginFailure`, a connection error, the pool's load error.
+    Raises what stopped it: `StoreError`, `discord.LoginFailure`, a connection error, the pool's load error.
     """
     presets = load_presets(*config.dream.presets_files)
     if config.dream.default_preset not in presets:
@@ -113,8 +135,9 @@ async def run(config: Config) -> None:
     if config.discord.api_base:
         use_api_base(config.discord.api_base)
     pool = make_pool(config)
-    async with DreamBot(config, pool, presets) as bot:
+    async with await Store.open(config.store.path) as store, DreamBot(config, pool, presets, store) as bot:
         await bot.login(config.discord.token)
+        health = await _start_health(config, bot)
         await pool.start()
         connection = asyncio.create_task(bot.connect(), name="discord-connection")
         try:
@@ -122,6 +145,19 @@ async def run(config: Config) -> None:
         finally:
             await bot.shutdown(SHUTDOWN_GRACE)
             await asyncio.gather(connection, return_exceptions=True)
+            if health is not None:
+                await health.stop()
+
+
+async def _start_health(config: Config, bot: DreamBot) -> HealthServer | None:
+    """The /healthz and /metrics endpoint, when `http.port` is set; 503 until ready."""
+    if config.http.port is None:
+        return None
+    server = HealthServer(config.http.port, host=config.http.host, state=lambda: state_of(bot),
+                          metrics=bot.metrics)
+    await server.start()
+    log.info("health and metrics on http://%s:%d/", config.http.host, server.port)
+    return server
 
 
 async def _until_stopped(connection: asyncio.Task) -> None:

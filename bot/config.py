@@ -66,11 +66,28 @@ class DreamConfig:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    """Where per-server settings, presets, quotas and accepted jobs are kept."""
+
+    path: str = "data/dreambot.db"  #: SQLite file; created (with its folder) on first start
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    """The optional operator endpoint: /healthz and /metrics (Prometheus)."""
+
+    port: int | None = None  #: None = off; 0 = any free port
+    host: str = "127.0.0.1"  #: 0.0.0.0 to let a container's health check or Prometheus reach it
+
+
+@dataclass(frozen=True)
 class Config:
     discord: DiscordConfig = DiscordConfig()
     pool: PoolConfig = PoolConfig()
     limits: LimitsConfig = LimitsConfig()
     dream: DreamConfig = DreamConfig()
+    store: StoreConfig = StoreConfig()
+    http: HttpConfig = HttpConfig()
 
     @property
     def caps(self) -> dict[str, float]:
@@ -152,6 +169,9 @@ def _check_values(config: Config) -> None:
         ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),
         ("dream.recent_image_minutes", config.dream.recent_image_minutes >= 0, "must not be negative"),
         ("dream.privacy_reminder", len(config.dream.privacy_reminder) <= 500, "must be at most 500 characters"),
+        ("store.path", bool(config.store.path.strip()), "must not be empty"),
+        ("http.port", config.http.port is None or 0 <= config.http.port <= 65535, "must be a port number (0-65535) or null"),
+        ("http.host", bool(config.http.host.strip()), "must not be empty"),
     ]
     for key, ok, message in checks:
         if not ok:

@@ -6,6 +6,7 @@ bug: logged with its traceback and answered with a short generic line, never the
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import discord
 from discord import app_commands
@@ -18,9 +19,38 @@ from . import messages
 log = logging.getLogger(__name__)
 
 
+class ServerRule(DreamError):
+    """A request this server's moderators' settings refuse (not a problem with the request itself)."""
+
+
+class CoolingDown(ServerRule):
+    def __init__(self, seconds_left: float):
+        self.seconds_left = seconds_left
+        super().__init__(f"Slow down: this server allows one dream every so often; "
+                         f"try again in {max(1, round(seconds_left))} s.")
+
+
+class DailyQuotaUsed(ServerRule):
+    def __init__(self, quota: int, resets_at: datetime):
+        self.quota, self.resets_at = quota, resets_at
+        super().__init__(f"You used this server's daily quota of {quota} dream(s); "
+                         f"it resets at {resets_at:%H:%M} UTC.")
+
+
+class LayerNotAllowed(ServerRule):
+    def __init__(self, layer: str, allowed: tuple[str, ...]):
+        self.layer, self.allowed = layer, allowed
+        super().__init__(f"Layer '{layer}' is not allowed on this server. Allowed layers: {', '.join(allowed)}.")
+
+
+class NotModerator(commands.CheckFailure):
+    """Raised by the moderator check; the message says who may change settings."""
+
+
 def reply_for(error: BaseException, *, job_id: str | None = None) -> str:
     """One line to show the user for `error`."""
-    error = getattr(error, "original", error)  # unwrap CommandInvokeError & co.
+    while getattr(error, "original", None) is not None:  # CommandInvokeError, HybridCommandError & co.
+        error = error.original
     if isinstance(error, DreamError):
         return f"⚠️ {error}"
     if isinstance(error, (commands.CommandOnCooldown, app_commands.CommandOnCooldown)):

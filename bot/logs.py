@@ -54,4 +54,6 @@ def setup_logging(level: str | int = "INFO", secrets: list[str] | None = None) -
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Per-request chatter: discord.py's HTTP lines and aiosqlite's per-statement debug lines.
     logging.getLogger("discord.http").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))

@@ -40,8 +40,15 @@ def clamps(items: list[Clamp]) -> str:
     if not items:
         return ""
     names = {"max_side": "size", "step_size": "strength"}
-    shown = ", ".join(f"{names.get(c.name, c.name)} {c.asked:g}→{c.used:g}" for c in items)
+    shown = ", ".join(f"{names.get(c.name, c.name)} {_number(c.asked)}→{_number(c.used)}" for c in items)
     return f"Limited by this bot's settings: {shown}."
+
+
+def _number(value: float) -> str:
+    """A user's number as typed-ish: whole numbers exactly, a 400-digit one as 'huge'."""
+    if isinstance(value, int):
+        return str(value) if abs(value) < 10**12 else "huge"
+    return f"{value:g}"
 
 
 def result(settings_line: str, clamp_line: str, reminder: str) -> str:
@@ -59,10 +66,43 @@ def help_text(prefix: str, recent_minutes: float) -> str:
 
 
 def presets_list(presets) -> str:
-    return "**Presets**\n" + "\n".join(f"`{p.name}` — {p.description}" for p in presets.values())
+    """One line per preset, within Discord's 2000 characters (a server may add 25 of its own)."""
+    text = "**Presets**"
+    for p in presets.values():
+        line = f"\n`{p.name}` — {p.description}"
+        if len(text) + len(line) > 1990:
+            return text + "\n…"
+        text += line
+    return text
 
 
 def layers_list() -> str:
     from dreaming.layers import describe_layers
     lines = [f"`{name}` — {text}" for name, text in describe_layers()]
     return "**Layers** (early layers paint textures, deep ones creatures)\n" + "\n".join(lines)
+
+
+# -- server rules (bot/admission.py) ------------------------------------------------
+DISABLED = "Dreambot is turned off on this server."
+QUOTA_DM = "No quota in direct messages: only the bot's own limits apply."
+QUOTA_EXEMPT = "Your role is exempt from this server's cooldown and daily quota."
+INTERRUPTED_BY_RESTART = ("⚠️ Your dream was interrupted when the bot restarted and could not be "
+                          "finished. Send it again.")
+RECOVERED_LATE = "your dream (sent before the bot restarted) is ready."
+
+
+def outside_channels(channel_ids) -> str:
+    where = ", ".join(f"<#{c}>" for c in channel_ids)
+    return f"Dreams are only made in {where} on this server."
+
+
+def quota(used: int, limit: int | None, resets_at, cooldown_s: float) -> str:
+    """`/dream-quota`: what is left today, when it resets, and any cooldown still running."""
+    if limit is None:
+        line = f"You dreamt {used} time(s) today; this server sets no daily quota."
+    else:
+        line = (f"You used {used} of {limit} dream(s) today; {max(0, limit - used)} left. "
+                f"The quota resets at {resets_at:%H:%M} UTC (<t:{int(resets_at.timestamp())}:R>).")
+    if cooldown_s > 0:
+        line += f" Cooldown: {max(1, round(cooldown_s))} s before your next dream."
+    return line

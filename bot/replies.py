@@ -1,7 +1,9 @@
-"""Where a dream's messages go: a reply thread for `!dream`, an interaction for `/dream`.
+"""Where a dream's messages go: a reply thread for `!dream`, an interaction for `/dream`,
+the channel for a job recovered after a restart.
 
-Both answer the same four calls (`ack`, `progress`, `deliver`, `fail`), so the dream
-flow in `runner.py` is written once. Progress edits are throttled by the caller.
+All answer the same calls (`begin`, `refuse`, `ack`, `progress`, `deliver`, `fail`), so
+the dream flow in `runner.py` is written once. Progress edits are throttled by the caller.
+`durable` is what `Store.add_job` keeps so that a restarted bot can still answer.
 """
 from __future__ import annotations
 
@@ -28,6 +30,20 @@ class MessageReplies:
     def filesize_limit(self) -> int:
         guild = self.message.guild
         return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+
+    @property
+    def channel_id(self) -> int:
+        return self.message.channel.id
+
+    def durable(self) -> dict:
+        return {"channel_id": self.channel_id, "message_id": self.message.id}
+
+    async def begin(self) -> None:
+        """Nothing to acknowledge before the status message."""
+
+    async def refuse(self, text: str, *, silent: bool = False) -> None:
+        if not silent:
+            await self._reply(text, mention_author=False)
 
     async def ack(self, text: str, view: discord.ui.View | None) -> None:
         self.status = await self._reply(text, view=view, mention_author=False)
@@ -71,6 +87,29 @@ class InteractionReplies:
     def filesize_limit(self) -> int:
         return self.interaction.filesize_limit
 
+    @property
+    def channel_id(self) -> int:
+        return self.interaction.channel_id
+
+    def durable(self) -> dict:
+        return {"channel_id": self.channel_id, "interaction_token": self.interaction.token,
+                "interaction_created_at": self.interaction.created_at}
+
+    async def begin(self) -> None:
+        """Defer ("thinking…"): the 3 s to answer an interaction are not enough to dream."""
+        if not self.interaction.response.is_done():
+            await self.interaction.response.defer(thinking=True)
+
+    async def refuse(self, text: str, *, silent: bool = False) -> None:
+        """A notice only the user sees, where the interaction was not answered yet.
+
+        Never silent: an unanswered interaction shows the user an error instead.
+        """
+        if not self.interaction.response.is_done():
+            await self.interaction.response.send_message(text, ephemeral=True)
+        else:
+            await self.fail(text)
+
     def _token_alive(self) -> bool:
         return datetime.now(timezone.utc) - self.interaction.created_at < TOKEN_LIFETIME
 
@@ -98,3 +137,60 @@ class InteractionReplies:
         """After the token died: a plain channel message that pings only the user it is for."""
         return await self.interaction.channel.send(
             text, allowed_mentions=discord.AllowedMentions(users=[self.interaction.user]), **kwargs)
+
+
+class ChannelReplies:
+    """A job recovered after a restart: replies to the `!dream` message if it still exists,
+    else a channel message that mentions its owner (slash commands' tokens don't survive)."""
+
+    def __init__(self, channel: discord.abc.Messageable, user_id: int, message_id: int | None,
+                 filesize_limit: int):
+        self.channel, self.user_id, self.message_id = channel, user_id, message_id
+        self.filesize_limit = filesize_limit
+        self.status: discord.Message | None = None
+
+    @property
+    def channel_id(self) -> int:
+        return self.channel.id
+
+    @property
+    def mention(self) -> str:
+        return f"<@{self.user_id}>"
+
+    async def begin(self) -> None:
+        """Recovered jobs are acknowledged by their first status message."""
+
+    async def refuse(self, text: str, *, silent: bool = False) -> None:
+        if not silent:
+            await self.fail(text)
+
+    async def ack(self, text: str, view: discord.ui.View | None) -> None:
+        self.status = await self._send(f"{self.mention} {text}", view=view)
+
+    async def progress(self, text: str, view: discord.ui.View | None = None) -> None:
+        if self.status is not None:
+            await self.status.edit(content=f"{self.mention} {text}", view=view)
+
+    async def deliver(self, text: str, file: discord.File, view: discord.ui.View) -> discord.Message:
+        sent = await self._send(f"{self.mention} {messages.RECOVERED_LATE}\n{text}",
+                                file=file, view=view)
+        if self.status is not None:
+            try:
+                await self.status.delete()
+            except discord.HTTPException:
+                log.debug("could not delete status message %s", self.status.id)
+            self.status = None
+        return sent
+
+    async def fail(self, text: str) -> None:
+        if self.status is not None:
+            await self.status.edit(content=f"{self.mention} {text}", view=None)
+        else:
+            await self._send(f"{self.mention} {text}")
+
+    async def _send(self, text: str, **kwargs) -> discord.Message:
+        reference = (discord.MessageReference(message_id=self.message_id, channel_id=self.channel.id,
+                                              fail_if_not_exists=False) if self.message_id else None)
+        return await self.channel.send(text, reference=reference,
+                                       allowed_mentions=discord.AllowedMentions(users=[discord.Object(self.user_id)]),
+                                       **kwargs)

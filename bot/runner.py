@@ -1,14 +1,14 @@
-"""One dream from request to reply: resolve settings, fetch, queue, report, deliver.
+"""One dream from request to reply: server rules, resolve settings, fetch, queue, report, deliver.
 
-Written once for `!dream`, `/dream` and the buttons; `replies.py` says where messages
-go. Every failure ends in one clear reply; the event loop never waits on image work.
+Written once for `!dream`, `/dream`, the buttons and jobs recovered after a restart;
+`admission.py` applies the server's rules, `replies.py` says where messages go. Every
+failure ends in one clear reply; the event loop never waits on image work.
 """
 from __future__ import annotations
 
 import asyncio
 import io
 import logging
-import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -17,21 +17,30 @@ from typing import TYPE_CHECKING
 import discord
 
 from dreaming import images
+from dreaming.errors import (
+    Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit, WorkerCrashed,
+)
 from dreaming.images_encode import MIN_LIMIT_BYTES
-from dreaming.jobs import DreamJob, DreamResult, Progress
-from dreaming.params import Clamp
+from dreaming.jobs import DreamJob, DreamResult, JobStatus
+from dreaming.params import Clamp, DreamParams
 from dreaming.settings import resolve_request
 
-from . import messages
+from . import admission, messages
 from .errors import reply_for
 from .fetch import ImageRef, download
+from .guild_settings import GuildSettings
+from .logs import job_id_var
 from .options import settings_line
+from .progress import ProgressReporter
+from .store import StoredJob, params_from_dict, params_to_dict
 
 if TYPE_CHECKING:
     from dreaming.handle import JobHandle
 
     from .app import DreamBot
-    from .replies import InteractionReplies, MessageReplies
+    from .replies import ChannelReplies, InteractionReplies, MessageReplies
+
+    Replies = MessageReplies | InteractionReplies | ChannelReplies
 
 log = logging.getLogger(__name__)
 
@@ -45,15 +54,29 @@ UPLOAD_ATTEMPTS = 8
 
 @dataclass
 class DreamRequest:
-    """What a user asked for, before anything is checked."""
+    """What a user asked for, before anything is checked; `image` None = none found."""
 
     user: discord.abc.User
-    image: ImageRef
+    image: ImageRef | None
     options: dict[str, object] = field(default_factory=dict)
 
 
+@dataclass
+class _Job:
+    job_id: str
+    user_id: int
+    durable: bool = False  #: written to the store: its answer must win `claim_delivery`
+    answered: bool = False  #: its answer went out; nothing else may be posted for it
+    claimed: bool = False  #: this run won `claim_delivery`: its answer (result or error) is ours to post
+
+
 class DreamRunner:
-    """Runs requests against the bot's pool; keeps track of whose jobs are live."""
+    """Runs requests against the bot's pool; keeps track of whose jobs are live.
+
+    Every accepted job is written to the store before it is acknowledged, and its one
+    answer (result, error or notice) is posted only by whoever wins `claim_delivery`, so
+    a job recovered after a restart is never answered twice.
+    """
 
     def __init__(self, bot: "DreamBot"):
         self.bot = bot
@@ -63,25 +86,15 @@ class DreamRunner:
         self._decodes = asyncio.Semaphore(DECODES_AT_ONCE)
         self._in_flight = 0  #: requests between `run()` starting and its last reply
 
-    async def run(self, request: DreamRequest, replies: "MessageReplies | InteractionReplies") -> None:
-        """Handle one request to the end. Never raises: every outcome becomes a reply."""
-        job_id = uuid.uuid4().hex[:12]
-        self._in_flight += 1
-        try:
-            await self._run(job_id, request, replies)
-        except Exception as exc:  # DreamError and bugs alike end as one reply
-            text = reply_for(exc, job_id=job_id)
-            try:
-                await replies.fail(text)
-            except discord.HTTPException:
-                log.warning("job %s: could not send the failure reply", job_id)
-        finally:
-            self._in_flight -= 1
-            jobs = self.live.get(request.user.id)
-            if jobs is not None:
-                jobs.discard(job_id)
-                if not jobs:
-                    del self.live[request.user.id]
+    async def run(self, request: DreamRequest, replies: "Replies") -> None:
+        """Handle one new request to the end. Never raises: every outcome becomes a reply."""
+        job = _Job(uuid.uuid4().hex[:12], request.user.id)
+        await self._guard(job, replies, self._run(job, request, replies))
+
+    async def resume(self, stored: StoredJob, replies: "Replies") -> None:
+        """Run a job accepted before a restart again, fetching its image again. Never raises."""
+        job = _Job(stored.job_id, stored.user_id, durable=True)
+        await self._guard(job, replies, self._resume(job, stored, replies))
 
     def busy(self) -> bool:
         """Whether any request is still being handled (fetching, queued, dreaming or replying)."""
@@ -99,96 +112,178 @@ class DreamRunner:
         """Cancel every live job of a user; returns how many were cancelled."""
         return sum(self.bot.pool.cancel(job_id) for job_id in list(self.live.get(user_id, ())))
 
-    async def _run(self, job_id: str, request: DreamRequest, replies) -> None:
-        config = self.bot.config
-        params, clamps = resolve_request(request.options, self.bot.presets, config.caps,
-                                         default_preset=config.dream.default_preset)
-        max_bytes = int(config.limits.max_attachment_mb * 2**20)
-        data = await download(self.bot.http_session, request.image, max_bytes)
-        # Decoding checks the whole file now, so a bad one is refused before it queues.
-        async with self._decodes:
-            await asyncio.to_thread(images.decode, data, max_pixels=int(config.limits.max_megapixels * 1e6),
-                                    max_side=params.max_side)
-        handle = self.bot.pool.submit(DreamJob(job_id, request.user.id, data, params))
-        del data  # the job holds the bytes now; nothing else here needs them
-        self.live.setdefault(request.user.id, set()).add(job_id)
-        log.info("job %s: queued for user %s at #%d", job_id, request.user.id, handle.position)
+    async def _guard(self, job: _Job, replies, work) -> None:
+        job_id_var.set(job.job_id)  # every log line of this task, and its children, names the job
+        self._in_flight += 1
         try:
-            sent = await self._follow(handle, clamps, replies, request.user.id)
+            await work
+        except Exception as exc:  # DreamError and bugs alike end as one reply
+            self.bot.metrics.job_finished(outcome_of(exc), 0.0)
+            await self._answer_failure(job, exc, replies)
+        finally:
+            self._in_flight -= 1
+            jobs = self.live.get(job.user_id)
+            if jobs is not None:
+                jobs.discard(job.job_id)
+                if not jobs:
+                    del self.live[job.user_id]
+
+    async def _run(self, job: _Job, request: DreamRequest, replies) -> None:
+        bot, store = self.bot, self.bot.store
+        origin = admission.Origin.of(request.user, replies.channel_id)
+        settings = await admission.settings_for(store, origin.guild_id)
+        refused = admission.refusal(settings, origin.channel_id)
+        if refused is not None:
+            await replies.refuse(refused.text, silent=refused.silent)
+            return
+        await replies.begin()
+        if request.image is None:
+            await replies.fail(messages.USAGE.format(prefix=bot.config.discord.prefix))
+            return
+        presets = await admission.presets_for(bot, origin.guild_id, settings)
+        params, clamps = resolve_request(request.options, presets, admission.caps_for(bot, settings),
+                                         default_preset=admission.default_preset(bot, presets))
+        admission.check_request(bot, settings, params, len(self.live.get(job.user_id, ())))
+        await admission.check_limits(store, settings, origin, job.user_id)
+        data = await self._fetch(request.image, params)
+        await admission.count_start(store, settings, origin, job.user_id)
+        handle = self._submit(job, data, params)
+        try:
+            await store.add_job(guild_id=origin.guild_id, user_id=job.user_id, attachment_url=request.image.url,
+                                filename=request.image.filename, size=request.image.size,
+                                settings=params_to_dict(params), job_id=job.job_id, **replies.durable())
+            job.durable = True
+            sent = await self._follow(job, handle, clamps, replies, settings)
         finally:
             handle.cancel()  # no-op once it ended; frees the worker if replying failed
-        self.sources[sent.id] = request.image
-        while len(self.sources) > SOURCES_KEPT:
-            self.sources.popitem(last=False)
+        if sent is not None:
+            self.sources[sent.id] = request.image
+            while len(self.sources) > SOURCES_KEPT:
+                self.sources.popitem(last=False)
 
-    async def _follow(self, handle: JobHandle, clamps: list[Clamp], replies, owner_id: int) -> discord.Message:
+    async def _resume(self, job: _Job, stored: StoredJob, replies) -> None:
+        params = params_from_dict(stored.settings)
+        settings = await admission.settings_for(self.bot.store, stored.guild_id)
+        data = await self._fetch(ImageRef(stored.attachment_url, stored.filename, stored.size), params)
+        handle = self._submit(job, data, params)
+        try:
+            await self._follow(job, handle, [], replies, settings)
+        finally:
+            handle.cancel()
+
+    async def _fetch(self, image: ImageRef, params: DreamParams) -> bytes:
+        """The attachment's bytes, decoded once to check them, so a bad file is refused before it queues."""
+        limits = self.bot.config.limits
+        data = await download(self.bot.http_session, image, int(limits.max_attachment_mb * 2**20))
+        async with self._decodes:
+            await asyncio.to_thread(images.decode, data, max_pixels=int(limits.max_megapixels * 1e6),
+                                    max_side=params.max_side)
+        return data
+
+    def _submit(self, job: _Job, data: bytes, params: DreamParams) -> JobHandle:
+        handle = self.bot.pool.submit(DreamJob(job.job_id, job.user_id, data, params))
+        self.live.setdefault(job.user_id, set()).add(job.job_id)
+        log.info("job %s: queued for user %s at #%d", job.job_id, job.user_id, handle.position)
+        return handle
+
+    async def _follow(self, job: _Job, handle: JobHandle, clamps: list[Clamp], replies,
+                      settings: GuildSettings) -> discord.Message | None:
         """Acknowledge, report progress, deliver: the user's view of one queued job."""
         from .views import cancel_view  # views import the runner's callers; avoid a cycle
-        view = cancel_view(handle.job_id, owner_id)
+        view = cancel_view(handle.job_id, job.user_id)
         await replies.ack(messages.queued(handle.position, self.bot.config.discord.prefix), view)
-        reporter = _ProgressReporter(replies, self.bot.config.dream.progress_interval, view)
+        reporter = ProgressReporter(replies, self.bot.config.dream.progress_interval, view,
+                                     on_start=lambda: self.bot.store.mark_running(job.job_id))
         handle.on_progress(reporter.update)
+        if handle.status is JobStatus.running:  # a worker took it before we listened
+            await reporter.started()
         try:
             result = await handle.result()
         finally:
             await reporter.stop()
-        return await self._deliver(handle.job_id, result, clamps, replies, owner_id)
+        return await self._deliver(job, result, clamps, replies, settings)
 
-    async def _deliver(self, job_id: str, result: DreamResult, clamps: list[Clamp],
-                       replies, owner_id: int) -> discord.Message:
+    async def _deliver(self, job: _Job, result: DreamResult, clamps: list[Clamp],
+                       replies, settings: GuildSettings) -> discord.Message | None:
         """Post the result within the upload limit: PNG, else JPEG, else downscaled.
 
         The limit the bot knows is a guess for prefix commands (discord.py infers it from the
         server's boost tier), so a 413 answer is not the end: the image is encoded again for
-        half the refused size, until it fits.
+        half the refused size, until it fits. None if another run already answered the job.
         """
         from .views import result_view
-        text = messages.result(settings_line(result.params), messages.clamps(clamps),
-                               self.bot.config.dream.privacy_reminder)
+        config = self.bot.config
+        reminder = config.dream.privacy_reminder if settings.privacy_reminder is None else settings.privacy_reminder
+        text = messages.result(settings_line(result.params), messages.clamps(clamps), reminder)
+        if not await self._claim(job):
+            return None
         limit = int(replies.filesize_limit * 0.98)  # headroom for how the server counts
         attempt = 1
         while True:
             data, fmt, _size = await asyncio.to_thread(images.encode_within, result.image, limit)
-            file = discord.File(io.BytesIO(data), filename=f"dream-{job_id}{images.extension_for(fmt)}")
+            file = discord.File(io.BytesIO(data), filename=f"dream-{job.job_id}{images.extension_for(fmt)}",
+                                spoiler=settings.spoiler_results)
             try:
-                sent = await replies.deliver(text, file, result_view(owner_id))
+                sent = await replies.deliver(text, file, result_view(job.user_id))
             except discord.HTTPException as exc:
+                self.bot.metrics.discord_api_error(exc.status)
                 smaller = len(data) // 2
                 if exc.status != 413 or attempt == UPLOAD_ATTEMPTS or smaller < MIN_LIMIT_BYTES:
                     raise
-                log.info("job %s: %d bytes refused as too large; trying %d", job_id, len(data), smaller)
+                log.info("job %s: %d bytes refused as too large; trying %d", job.job_id, len(data), smaller)
                 attempt, limit = attempt + 1, smaller
             else:
-                log.info("job %s: delivered %s (%d bytes) in %.1f s", job_id, fmt, len(data), result.seconds)
+                log.info("job %s: delivered %s (%d bytes) in %.1f s", job.job_id, fmt, len(data), result.seconds)
+                self.bot.metrics.job_finished("done", result.seconds)
+                job.answered = True
+                await self.bot.store.mark_finished(job.job_id, "done", sent.id)
                 return sent
 
+    async def _claim(self, job: _Job) -> bool:
+        """Whether this run may post the job's answer (always, for jobs never stored)."""
+        if not job.durable or job.claimed:
+            return True
+        if await self.bot.store.claim_delivery(job.job_id):
+            job.claimed = True
+            return True
+        log.warning("job %s: already answered before; not answering again", job.job_id)
+        return False
 
-class _ProgressReporter:
-    """Edits the status message with progress, at most once every `interval` seconds."""
-
-    def __init__(self, replies, interval: float, view: discord.ui.View):
-        self.replies, self.interval, self.view = replies, interval, view
-        self.last = 0.0
-        self.task: asyncio.Task | None = None
-        self.latest: Progress | None = None
-
-    def update(self, progress: Progress) -> None:
-        self.latest = progress
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._edit())
-
-    async def _edit(self) -> None:
-        wait = self.last + self.interval - time.monotonic()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self.last = time.monotonic()
+    async def _answer_failure(self, job: _Job, exc: Exception, replies) -> None:
+        if job.answered:  # e.g. the store failed after the result was posted
+            log.error("job %s: failed after its answer was posted", job.job_id, exc_info=exc)
+            return
+        text = reply_for(exc, job_id=job.job_id)
         try:
-            await self.replies.progress(messages.progress(self.latest), self.view)
-        except discord.HTTPException as exc:
-            log.debug("progress edit failed: %s", exc)
+            claimed = await self._claim(job)
+            if claimed:
+                await replies.fail(text)
+        except discord.HTTPException as http_error:
+            self.bot.metrics.discord_api_error(http_error.status)
+            log.warning("job %s: could not send the failure reply", job.job_id)
+        except Exception:
+            log.exception("job %s: could not answer the failure", job.job_id)
+        if job.durable:
+            status = ("cancelled" if isinstance(exc, Cancelled) else
+                      "interrupted" if isinstance(exc, Interrupted) else "failed")
+            try:
+                await self.bot.store.mark_finished(job.job_id, status)
+            except Exception:
+                log.exception("job %s: could not record it as %s", job.job_id, status)
 
-    async def stop(self) -> None:
-        """Cancel a pending edit and wait for it, so no progress lands after the result."""
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
+
+def outcome_of(error: Exception) -> str:
+    """The metrics label for how a job that did not deliver ended."""
+    if isinstance(error, Cancelled):
+        return "cancelled"
+    if isinstance(error, DreamTimeout):
+        return "timed_out"
+    if isinstance(error, WorkerCrashed):
+        return "crashed"
+    if isinstance(error, (QueueFull, UserLimit)):
+        return "busy"
+    if isinstance(error, Interrupted):
+        return "interrupted"
+    if isinstance(error, discord.HTTPException):
+        return "discord_error"
+    return "refused" if isinstance(error, DreamError) else "error"

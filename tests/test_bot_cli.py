@@ -33,6 +33,13 @@ def run_bot(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           text=True, timeout=120)
 
 
+def store_config(tmp_path) -> str:
+    """A config whose database lives in the test's folder, not in the repository's data/."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"store:\n  path: {tmp_path / 'dreambot.db'}\n")
+    return str(config)
+
+
 def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -65,9 +72,9 @@ def test_default_preset_that_does_not_exist_exits_2(tmp_path):
 
 
 @pytest.mark.parametrize("level", ["warning", "debug"])
-def test_unreachable_api_exits_2_without_traceback_or_token(level):
+def test_unreachable_api_exits_2_without_traceback_or_token(level, tmp_path):
     env = bot_env(DISCORD_TOKEN=SECRET, DISCORD_API_BASE=f"http://127.0.0.1:{closed_port()}/api/v10")
-    done = run_bot("--log-level", level, env=env)
+    done = run_bot("--config", store_config(tmp_path), "--log-level", level, env=env)
 
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.splitlines()[-1].startswith("bot: error: cannot reach the Discord API")
@@ -76,10 +83,10 @@ def test_unreachable_api_exits_2_without_traceback_or_token(level):
         assert done.stderr.count("\n") == 1, done.stderr
 
 
-async def test_wrong_token_exits_2():
+async def test_wrong_token_exits_2(tmp_path):
     async with FakeDiscord(token="the-right-token") as fake:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--log-level", "warning", cwd=REPO,
+            sys.executable, "-m", "bot", "--config", store_config(tmp_path), "--log-level", "warning", cwd=REPO,
             env=bot_env(DISCORD_TOKEN=SECRET, DISCORD_API_BASE=fake.api_base),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = await asyncio.wait_for(proc.communicate(), 60)
@@ -89,11 +96,11 @@ async def test_wrong_token_exits_2():
 
 
 @pytest.mark.slow
-async def test_full_run_dreams_shuts_down_gracefully_and_never_logs_the_token():
+async def test_full_run_dreams_shuts_down_gracefully_and_never_logs_the_token(tmp_path):
     async with FakeDiscord(token=SECRET) as fake:
         world = World.create(fake)
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--log-level", "debug", cwd=REPO,
+            sys.executable, "-m", "bot", "--config", store_config(tmp_path), "--log-level", "debug", cwd=REPO,
             env=bot_env(DISCORD_TOKEN=SECRET, DISCORD_API_BASE=fake.api_base),
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         output = asyncio.ensure_future(proc.stdout.read())

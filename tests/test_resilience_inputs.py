@@ -19,10 +19,8 @@ pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300)
 
 CASES = {case.name: case for case in corpus()}
 #: Bugs in bot/ these cases find; the tests are strict xfails until they are fixed.
-KNOWN_BUGS = {
-    "huge-value": "bot/messages.clamps formats the asked value with :g; a 400-digit int raises "
-                  "OverflowError after the dream ran, so the user gets the generic failure",
-}
+#: cases that show a bug not fixed yet, as strict xfails (none at present)
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def config():

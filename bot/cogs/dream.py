@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from dreaming.layers import LAYERS, ALIASES
 
-from .. import messages
+from .. import admission, messages
 from ..errors import reply_for
 from ..fetch import ImageRef, RecentImages, first_attachment
 from ..options import parse_dream_args
@@ -42,8 +42,15 @@ class DreamCog(commands.Cog, name="Dream"):
     async def dream_prefix(self, ctx: commands.Context, *, args: str = "") -> None:
         """Dream the attached image: `!dream [key=value ...]` (see `!dream help`)."""
         replies = MessageReplies(ctx.message)
+        origin = admission.Origin.of(ctx.author, ctx.channel.id)
+        settings = await admission.settings_for(self.bot.store, origin.guild_id)
+        refused = admission.refusal(settings, origin.channel_id)
+        if refused is not None:  # before parsing: a silent channel gets no error replies either
+            await replies.refuse(refused.text, silent=refused.silent)
+            return
+        presets = await admission.presets_for(self.bot, origin.guild_id, settings)
         try:
-            options = parse_dream_args(args, frozenset(self.bot.presets))
+            options = parse_dream_args(args, frozenset(presets))
         except Exception as exc:
             await replies.fail(reply_for(exc))
             return
@@ -52,6 +59,11 @@ class DreamCog(commands.Cog, name="Dream"):
             await ctx.reply(self._usage(), mention_author=False)
             return
         await self.bot.runner.run(DreamRequest(ctx.author, image, options), replies)
+
+    @dream_prefix.command(name="quota")
+    async def quota_prefix(self, ctx: commands.Context) -> None:
+        """How many dreams you have left today, and when the quota resets."""
+        await ctx.reply(await self._quota(ctx.author, ctx.channel.id), mention_author=False)
 
     @dream_prefix.command(name="cancel")
     async def cancel_prefix(self, ctx: commands.Context) -> None:
@@ -69,7 +81,8 @@ class DreamCog(commands.Cog, name="Dream"):
     @dream_prefix.command(name="presets")
     async def presets_prefix(self, ctx: commands.Context) -> None:
         """List the presets."""
-        await ctx.reply(messages.presets_list(self.bot.presets), mention_author=False)
+        presets = await admission.presets_for(self.bot, ctx.guild.id if ctx.guild else None)
+        await ctx.reply(messages.presets_list(presets), mention_author=False)
 
     @dream_prefix.command(name="layers")
     async def layers_prefix(self, ctx: commands.Context) -> None:
@@ -93,12 +106,8 @@ class DreamCog(commands.Cog, name="Dream"):
                           octaves: app_commands.Range[int, 1, 8] | None = None,
                           seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
                           size: app_commands.Range[int, 75, 8192] | None = None) -> None:
-        await interaction.response.defer(thinking=True)
         ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
-        replies = InteractionReplies(interaction)
-        if ref is None:
-            await replies.fail(self._usage())
-            return
+        replies = InteractionReplies(interaction)  # the runner defers, after the server's rules
         options = {"preset": preset, "layers": layer, "strength": strength, "steps": steps,
                    "octaves": octaves, "seed": seed, "max_side": size}
         options = {k: v for k, v in options.items() if v is not None}
@@ -106,8 +115,11 @@ class DreamCog(commands.Cog, name="Dream"):
 
     @dream_slash.autocomplete("preset")
     async def preset_autocomplete(self, interaction: discord.Interaction, current: str):
+        """The presets usable here, this server's own first (they are what members look for)."""
+        presets = await admission.presets_for(self.bot, interaction.guild_id)
+        ordered = sorted(presets.values(), key=lambda p: p.name in self.bot.presets)
         return [app_commands.Choice(name=f"{p.name} — {p.description}"[:100], value=p.name)
-                for p in self.bot.presets.values() if current.lower() in p.name][:25]
+                for p in ordered if current.lower() in p.name][:25]
 
     @dream_slash.autocomplete("layer")
     async def layer_autocomplete(self, interaction: discord.Interaction, current: str):
@@ -120,7 +132,17 @@ class DreamCog(commands.Cog, name="Dream"):
         await interaction.response.send_message(
             messages.CANCELLED if stopped else messages.NOTHING_TO_CANCEL, ephemeral=True)
 
+    @app_commands.command(name="dream-quota", description="How many dreams you have left today")
+    async def quota_slash(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(
+            await self._quota(interaction.user, interaction.channel_id), ephemeral=True)
+
     # -- helpers -----------------------------------------------------------------
+    async def _quota(self, user: discord.abc.User, channel_id: int) -> str:
+        origin = admission.Origin.of(user, channel_id)
+        settings = await admission.settings_for(self.bot.store, origin.guild_id)
+        return await admission.quota_text(self.bot.store, settings, origin, user.id)
+
     async def _image_for_message(self, message: discord.Message) -> ImageRef | None:
         own = first_attachment(message)
         if own is not None:

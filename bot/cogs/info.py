@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from .. import messages
+from .. import admission, messages
 
 if TYPE_CHECKING:
     from ..app import DreamBot
@@ -22,7 +22,8 @@ class InfoCog(commands.Cog, name="Info"):
 
     @app_commands.command(name="dream-presets", description="List the dream presets")
     async def presets_slash(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(messages.presets_list(self.bot.presets), ephemeral=True)
+        presets = await admission.presets_for(self.bot, interaction.guild_id)  # this server's included
+        await interaction.response.send_message(messages.presets_list(presets), ephemeral=True)
 
     @app_commands.command(name="dream-layers", description="List the layers you can dream with")
     async def layers_slash(self, interaction: discord.Interaction) -> None:

@@ -8,14 +8,17 @@ loading the real InceptionV3, about 5-10 s) serves the whole module: a test modu
   the test, until the pool is idle and warm again, so one test's leftovers never slow the next.
 - `idle_pool`: a real `DreamPool` that is never started, for tests that must not dream.
 - `fake`, `world`: a fresh FakeDiscord per test, with a guild, a channel and three users.
-- `start_bot(pool, config)`: the real `DreamBot` against the fake; stopped after the test.
-  `pool` asks for `start_bot`, so that it settles the pool while the bots can still reply.
+- `start_bot(pool, config, db=None)`: the real `DreamBot` against the fake, with a real SQLite
+  store (its own file under the test's tmp_path unless `db` names one); stopped after the
+  test. `pool` asks for `start_bot`, so that it settles the pool while the bots can still reply.
 """
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import tempfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -23,6 +26,7 @@ import pytest_asyncio
 from bot.api_base import reset_api_base, use_api_base
 from bot.app import DreamBot, make_pool
 from bot.config import Config, DiscordConfig, DreamConfig, LimitsConfig, PoolConfig
+from bot.store import Store
 from dreaming.pool import DreamPool
 from dreaming.presets import load_presets
 from tests.fakediscord import FakeDiscord
@@ -62,7 +66,10 @@ async def pool(dream_pool: DreamPool, start_bot: BotStarter) -> AsyncIterator[Dr
 
     def settled() -> bool:
         stats = dream_pool.stats()
-        return stats.busy == 0 and stats.queued == 0 and stats.alive == stats.workers
+        # `alive` counts a worker still stopping a cancelled dream ("draining"), which would
+        # make the next test's first dream queue behind it; PoolStats has no field for it.
+        idle = all(w.state == "idle" for w in dream_pool._workers.values())
+        return stats.busy == 0 and stats.queued == 0 and stats.alive == stats.workers and idle
 
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
@@ -92,16 +99,25 @@ def world(fake: FakeDiscord) -> World:
 
 
 class BotStarter:
-    """`await start_bot(pool, config=None)`: a ready DreamBot talking to the fake; `.bots` lists them."""
+    """`await start_bot(pool, config=None, db=None)`: a ready DreamBot talking to the fake; `.bots` lists them.
 
-    def __init__(self, fake: FakeDiscord) -> None:
+    Each bot gets a store: the SQLite file `db`, else a fresh one in `data_dir` (a temporary
+    folder when not given), so that one bot never recovers another's jobs by accident.
+    """
+
+    def __init__(self, fake: FakeDiscord, data_dir: Path | None = None) -> None:
         self.fake = fake
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="dreambot-test-"))
         self.bots: list[DreamBot] = []
+        self.stores: list[Store] = []
         self.tasks: list[asyncio.Task] = []
 
-    async def __call__(self, pool: DreamPool, config: Config | None = None, *, timeout: float = 15.0) -> DreamBot:
+    async def __call__(self, pool: DreamPool, config: Config | None = None, *, db: Path | None = None,
+                       timeout: float = 15.0) -> DreamBot:
         config = config or bot_config()
-        bot = DreamBot(config, pool, load_presets(*config.dream.presets_files))
+        store = await Store.open(db or self.data_dir / f"dreambot-{len(self.bots)}.db")
+        self.stores.append(store)
+        bot = DreamBot(config, pool, load_presets(*config.dream.presets_files), store)
         use_api_base(self.fake.api_base)
         # discord.py waits 2 s after the last GUILD_CREATE before on_ready; the fake sends them all at once.
         bot._connection.guild_ready_timeout = 0.05
@@ -126,16 +142,18 @@ class BotStarter:
             outcomes = await asyncio.wait_for(asyncio.gather(*self.tasks, return_exceptions=True), 15)
         finally:
             reset_api_base()
+            for store in self.stores:
+                await store.close()
         crashed = [o for o in outcomes if isinstance(o, BaseException)]
         if crashed:
             raise crashed[0]
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def start_bot(fake: FakeDiscord) -> AsyncIterator[BotStarter]:
+async def start_bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotStarter]:
     """Start real DreamBots against `fake`; after the test their dreams are cancelled, their
     replies allowed to go out, and they close. A bot whose run task crashed fails the test."""
-    starter = BotStarter(fake)
+    starter = BotStarter(fake, tmp_path)
     try:
         yield starter
     finally:

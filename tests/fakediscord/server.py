@@ -192,6 +192,13 @@ class FakeDiscord:
         """Close the bot's websocket; it RESUMEs (or re-IDENTIFYs when not `resumable`)."""
         await self.gateway.drop(code, resumable=resumable)
 
+    async def remove_bot_from_guild(self, guild_id: int) -> None:
+        """The bot is kicked (or the server deleted): GUILD_DELETE without `unavailable`, as Discord sends it.
+
+        The guild stays in the fake's state (so tests can still read its messages); only the bot hears it left.
+        """
+        await self.gateway.dispatch("GUILD_DELETE", {"id": str(guild_id)}, guild_id=guild_id)
+
     # --- waiting --------------------------------------------------------------------------
 
     def messages_in(self, channel_id: int) -> list[StoredMessage]:

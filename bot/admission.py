@@ -1,0 +1,158 @@
+"""A dream request against its server's rules, in the order they apply.
+
+1. The bot is on in this server, and the channel is allowed: checked before anything
+   is deferred, so that a slash command's notice can be ephemeral.
+2. Presets: built-in and operator ones, then the server's own, narrowed to the
+   server's allowed presets; caps: the lower of operator and server, per field.
+3. After settings are resolved: allowed layers, pending jobs, cooldown and daily
+   quota. The quota is counted last, once the request is known to be good, in one
+   transaction with its check (`Store.record_job_start`).
+
+In direct messages only the operator's config applies. Exempt roles skip 3's cooldown
+and quota, never the caps.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+import discord
+
+from dreaming.errors import DreamError, UserLimit
+from dreaming.params import DreamParams
+from dreaming.presets import Preset, make_preset
+
+from . import messages
+from .errors import CoolingDown, DailyQuotaUsed, LayerNotAllowed, ServerRule
+from .guild_settings import GuildSettings, effective_caps
+from .store import Store, cooldown_left, quota_reset_at
+
+if TYPE_CHECKING:
+    from .app import DreamBot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request comes from: server (None in DMs), channel, and the member's roles."""
+
+    guild_id: int | None
+    channel_id: int
+    role_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, user: discord.abc.User, channel_id: int) -> Origin:
+        guild = getattr(user, "guild", None)  # a Member in a server, a User in DMs
+        roles = frozenset(role.id for role in getattr(user, "roles", ()))
+        return cls(guild.id if guild else None, channel_id, roles)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a request is not taken here; `silent`: say nothing (a prefix command outside the allowed channels)."""
+
+    text: str
+    silent: bool = False
+
+
+async def settings_for(store: Store, guild_id: int | None) -> GuildSettings:
+    """The server's settings; the defaults (operator's config only) in DMs."""
+    return GuildSettings() if guild_id is None else await store.get_guild(guild_id)
+
+
+def refusal(settings: GuildSettings, channel_id: int) -> Refusal | None:
+    """Step 1: None if the bot may dream in this channel, else what to answer."""
+    if not settings.enabled:
+        return Refusal(messages.DISABLED)
+    if not settings.channel_allowed(channel_id):
+        return Refusal(messages.outside_channels(settings.allowed_channels),
+                       silent=settings.outside_channel_reply == "silent")
+    return None
+
+
+async def presets_for(bot: "DreamBot", guild_id: int | None,
+                      settings: GuildSettings | None = None) -> dict[str, Preset]:
+    """The presets members may use here: the bot's, then the server's, narrowed to the allowed ones."""
+    presets = dict(bot.presets)
+    if guild_id is not None:
+        for stored in await bot.store.list_presets(guild_id):
+            try:
+                presets[stored.name] = make_preset(stored.name, {"description": stored.description,
+                                                                 **stored.overrides},
+                                                   f"server preset '{stored.name}'")
+            except DreamError as err:  # a preset an older version accepted: skip it, don't fail dreams
+                log.warning("guild %s: skipping server preset %r: %s", guild_id, stored.name, err)
+    settings = settings or await settings_for(bot.store, guild_id)
+    if settings.allowed_presets:
+        presets = {name: p for name, p in presets.items() if name in settings.allowed_presets}
+    return presets
+
+
+def default_preset(bot: "DreamBot", presets: dict[str, Preset]) -> str:
+    """The operator's default preset, or the first allowed one where the server excluded it."""
+    wanted = bot.config.dream.default_preset
+    return wanted if wanted in presets or not presets else next(iter(presets))
+
+
+def caps_for(bot: "DreamBot", settings: GuildSettings) -> dict[str, float]:
+    return effective_caps(bot.config.caps, settings)
+
+
+def check_request(bot: "DreamBot", settings: GuildSettings, params: DreamParams,
+                  pending: int) -> None:
+    """Step 3 before the download: layers, and the member's jobs already waiting or running."""
+    if settings.allowed_layers:
+        for term in params.layers:
+            if term.layer not in settings.allowed_layers:
+                raise LayerNotAllowed(term.requested or term.layer, settings.allowed_layers)
+    limit = min(bot.config.pool.per_user, settings.per_user_pending or bot.config.pool.per_user)
+    if pending >= limit:
+        raise UserLimit(limit)
+
+
+async def check_limits(store: Store, settings: GuildSettings, origin: Origin, user_id: int) -> None:
+    """Cooldown and quota, read only: refuse early, before the image is downloaded."""
+    if _exempt(settings, origin):
+        return
+    now = datetime.now(timezone.utc)
+    used, last = await store.usage(origin.guild_id, user_id, now)
+    if (error := _limit_error(settings, used, last, now)) is not None:
+        raise error
+
+
+async def count_start(store: Store, settings: GuildSettings, origin: Origin, user_id: int) -> None:
+    """Count the job against the member's day, or raise `CoolingDown` / `DailyQuotaUsed`."""
+    if _exempt(settings, origin):
+        return
+    now = datetime.now(timezone.utc)
+    if await store.record_job_start(origin.guild_id, user_id, now, daily_quota=settings.daily_quota,
+                                    cooldown_s=settings.cooldown_s):
+        return
+    used, last = await store.usage(origin.guild_id, user_id, now)
+    raise _limit_error(settings, used, last, now) or CoolingDown(1.0)  # a start raced in between
+
+
+async def quota_text(store: Store, settings: GuildSettings, origin: Origin, user_id: int) -> str:
+    """What `/dream-quota` says: used today, the limit, when it resets, cooldown left."""
+    if origin.guild_id is None:
+        return messages.QUOTA_DM
+    if _exempt(settings, origin):
+        return messages.QUOTA_EXEMPT
+    now = datetime.now(timezone.utc)
+    used, last = await store.usage(origin.guild_id, user_id, now)
+    return messages.quota(used, settings.daily_quota, quota_reset_at(now),
+                          cooldown_left(settings.cooldown_s, last, now))
+
+
+def _exempt(settings: GuildSettings, origin: Origin) -> bool:
+    return origin.guild_id is None or settings.exempt(origin.role_ids)
+
+
+def _limit_error(settings: GuildSettings, used: int, last: datetime | None, now: datetime) -> ServerRule | None:
+    if settings.daily_quota is not None and used >= settings.daily_quota:
+        return DailyQuotaUsed(settings.daily_quota, quota_reset_at(now))
+    left = cooldown_left(settings.cooldown_s, last, now)
+    return CoolingDown(left) if left > 0 else None

@@ -1,0 +1,75 @@
+"""After a restart: answer every job that was accepted but not answered, exactly once.
+
+Run once the bot is ready (channels are known). For each unfinished job,
+`recovery_action` decides: queued ones resume and jobs that were running run once
+more, both fetching their attachment again; a job that already ran `MAX_ATTEMPTS`
+times, or whose answer was claimed, is marked interrupted and its owner told once
+(if the claim is still free). Answers go to the channel: a reply to the `!dream`
+message if it still exists, else a message that mentions the owner, since an
+interaction token does not outlive the process that would use it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+
+from . import messages
+from .replies import ChannelReplies
+from .store import StoredJob, recovery_action
+
+if TYPE_CHECKING:
+    from .app import DreamBot
+
+log = logging.getLogger(__name__)
+
+
+async def recover_jobs(bot: "DreamBot", jobs: list[StoredJob]) -> int:
+    """Resume, re-run or report `jobs` (the store's unfinished jobs, read before the bot
+    connected, so none of them is this run's own); returns how many went back to the pool.
+
+    Waits until the bot is ready. The resumed jobs run in tasks of their own (kept in
+    `bot.recovered`), like new requests.
+    """
+    await bot.wait_until_ready()
+    resumed = 0
+    for job in jobs:
+        action = recovery_action(job)
+        replies = await _replies_for(bot, job)
+        if replies is None:
+            log.warning("job %s: channel %s is gone; marking it interrupted", job.job_id, job.channel_id)
+            await bot.store.mark_finished(job.job_id, "interrupted")
+        elif action == "interrupted":
+            await _tell_interrupted(bot, job, replies)
+        else:
+            log.info("job %s: %s after restart (attempts so far: %d)", job.job_id, action, job.attempts)
+            task = asyncio.create_task(bot.runner.resume(job, replies), name=f"recover-{job.job_id}")
+            bot.recovered.add(task)
+            task.add_done_callback(bot.recovered.discard)
+            resumed += 1
+    if jobs:
+        log.info("recovery: %d unfinished job(s), %d handed back to the pool", len(jobs), resumed)
+    return resumed
+
+
+async def _tell_interrupted(bot: "DreamBot", job: StoredJob, replies: ChannelReplies) -> None:
+    if await bot.store.claim_delivery(job.job_id):
+        try:
+            await replies.fail(messages.INTERRUPTED_BY_RESTART)
+        except discord.HTTPException as exc:
+            log.warning("job %s: could not tell its owner it was interrupted: %s", job.job_id, exc)
+    await bot.store.mark_finished(job.job_id, "interrupted")
+
+
+async def _replies_for(bot: "DreamBot", job: StoredJob) -> ChannelReplies | None:
+    channel = bot.get_channel(job.channel_id)
+    if channel is None:
+        try:
+            channel = await bot.fetch_channel(job.channel_id)
+        except discord.HTTPException:
+            return None
+    guild = getattr(channel, "guild", None)
+    limit = guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+    return ChannelReplies(channel, job.user_id, job.message_id, limit)
