@@ -2,9 +2,13 @@
 # so the CPU-only wheel pinned in requirements.txt is left out here.
 FROM tensorflow/tensorflow:2.20.0-gpu
 
+# The image's layout: weights cache, the database on the /data volume, and the health
+# endpoint the HEALTHCHECK below asks (these override config.yaml).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    DREAMBOT_CACHE=/opt/dreambot/cache
+    DREAMBOT_CACHE=/opt/dreambot/cache \
+    DREAMBOT_STORE_PATH=/data/dreambot.db \
+    DREAMBOT_HTTP_PORT=8080
 
 WORKDIR /app
 COPY requirements.txt ./
@@ -22,5 +26,9 @@ RUN python -m dreaming.setup && chmod -R a+rX /opt/dreambot
 RUN useradd --create-home --uid 10001 dreambot && mkdir /data && chown dreambot /data
 USER 10001
 VOLUME /data
+
+# Healthy = connected to the Discord gateway with at least one dream worker alive.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status != 200)"]
 
 CMD ["python", "-m", "bot", "--config", "/etc/dreambot/config.yaml"]

@@ -108,12 +108,34 @@ def load_config(path: str | os.PathLike | None, env: typing.Mapping[str, str] = 
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"cannot read {path}: {str(exc).splitlines()[0]}") from None
     config = _build(Config, raw, "")
-    overrides = {k: v for k, v in (("token", env.get("DISCORD_TOKEN")),
-                                   ("api_base", env.get("DISCORD_API_BASE"))) if v}
-    if overrides:
-        config = dataclasses.replace(config, discord=dataclasses.replace(config.discord, **overrides))
+    for variable, (section, key) in ENV_OVERRIDES.items():
+        text = env.get(variable)
+        if text:
+            value = _from_env(variable, text, typing.get_type_hints(type(getattr(config, section)))[key])
+            changed = dataclasses.replace(getattr(config, section), **{key: value})
+            config = dataclasses.replace(config, **{section: changed})
     _check_values(config)
     return config
+
+
+#: environment variables that override config keys (they win over the file): the token,
+#: and what a container image sets for its own layout
+ENV_OVERRIDES = {
+    "DISCORD_TOKEN": ("discord", "token"),
+    "DISCORD_API_BASE": ("discord", "api_base"),
+    "DREAMBOT_STORE_PATH": ("store", "path"),
+    "DREAMBOT_HTTP_PORT": ("http", "port"),
+    "DREAMBOT_HTTP_HOST": ("http", "host"),
+}
+
+
+def _from_env(variable: str, text: str, kind):
+    if kind in (int, int | None):
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"environment variable {variable} must be a whole number, not {text!r}") from None
+    return text
 
 
 def _build(cls, raw: object, where: str):

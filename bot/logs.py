@@ -55,5 +55,8 @@ def setup_logging(level: str | int = "INFO", secrets: list[str] | None = None) -
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Per-request chatter: discord.py's HTTP lines and aiosqlite's per-statement debug lines.
+    # discord.py's gateway logs whole events (message text included) at DEBUG: user content
+    # never goes to our logs, so it stops at INFO whatever the level.
     logging.getLogger("discord.http").setLevel(max(logging.WARNING, root.level))
+    logging.getLogger("discord.gateway").setLevel(max(logging.INFO, root.level))
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, root.level))

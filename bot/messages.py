@@ -88,6 +88,8 @@ QUOTA_DM = "No quota in direct messages: only the bot's own limits apply."
 QUOTA_EXEMPT = "Your role is exempt from this server's cooldown and daily quota."
 INTERRUPTED_BY_RESTART = ("⚠️ Your dream was interrupted when the bot restarted and could not be "
                           "finished. Send it again.")
+PAUSED_FOR_RESTART = ("⏸️ Dreambot is restarting: your dream is saved and will continue "
+                      "when the bot is back.")
 RECOVERED_LATE = "your dream (sent before the bot restarted) is ready."
 
 

@@ -69,12 +69,8 @@ class MessageReplies:
         return await self.message.channel.send(text, reference=reference, **kwargs)
 
     async def _drop_status(self) -> None:
-        if self.status is not None:
-            try:
-                await self.status.delete()
-            except discord.HTTPException:
-                log.debug("could not delete status message %s", self.status.id)
-            self.status = None
+        await _delete_quietly(self.status)
+        self.status = None
 
 
 class InteractionReplies:
@@ -174,12 +170,8 @@ class ChannelReplies:
     async def deliver(self, text: str, file: discord.File, view: discord.ui.View) -> discord.Message:
         sent = await self._send(f"{self.mention} {messages.RECOVERED_LATE}\n{text}",
                                 file=file, view=view)
-        if self.status is not None:
-            try:
-                await self.status.delete()
-            except discord.HTTPException:
-                log.debug("could not delete status message %s", self.status.id)
-            self.status = None
+        await _delete_quietly(self.status)
+        self.status = None
         return sent
 
     async def fail(self, text: str) -> None:
@@ -194,3 +186,13 @@ class ChannelReplies:
         return await self.channel.send(text, reference=reference,
                                        allowed_mentions=discord.AllowedMentions(users=[discord.Object(self.user_id)]),
                                        **kwargs)
+
+
+async def _delete_quietly(message: discord.Message | None) -> None:
+    """Delete a status message; one already gone (or not ours to delete) is fine."""
+    if message is None:
+        return
+    try:
+        await message.delete()
+    except discord.HTTPException:
+        log.debug("could not delete status message %s", message.id)

@@ -253,6 +253,14 @@ class DreamRunner:
         if job.answered:  # e.g. the store failed after the result was posted
             log.error("job %s: failed after its answer was posted", job.job_id, exc_info=exc)
             return
+        if isinstance(exc, Interrupted) and job.durable:
+            # A graceful shutdown: the job stays queued in the store, and the next start runs it
+            # and answers it. This is a status update, not the job's answer: nothing is claimed.
+            try:
+                await replies.progress(messages.PAUSED_FOR_RESTART)
+            except discord.HTTPException:
+                log.info("job %s: could not say it waits for the restart", job.job_id)
+            return
         text = reply_for(exc, job_id=job.job_id)
         try:
             claimed = await self._claim(job)

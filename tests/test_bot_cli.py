@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 
+from dataclasses import dataclass
+
+import aiohttp
 import pytest
 
 from tests.botkit import World
 from tests.botkit.files import REPO, cat, coffee
+from tests.botkit.moderators import job_statuses
 from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.timeout(180)
@@ -96,39 +101,112 @@ async def test_wrong_token_exits_2(tmp_path):
 
 
 @pytest.mark.slow
-async def test_full_run_dreams_shuts_down_gracefully_and_never_logs_the_token(tmp_path):
+async def test_full_run_sigterm_keeps_queued_jobs_for_the_next_start_and_never_logs_the_token(tmp_path):
+    """Run, SIGTERM with one dream running and one queued, run again: the running one is
+    delivered before exiting, the queued one is saved and delivered once by the next run.
+    Both runs serve /healthz and /metrics, and log the job id on the job's lines."""
+    db = tmp_path / "dreambot.db"
     async with FakeDiscord(token=SECRET) as fake:
         world = World.create(fake)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "--config", store_config(tmp_path), "--log-level", "debug", cwd=REPO,
-            env=bot_env(DISCORD_TOKEN=SECRET, DISCORD_API_BASE=fake.api_base),
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        output = asyncio.ensure_future(proc.stdout.read())
+        first_run = await _start(tmp_path, fake, "first.log")
         try:
             await fake.wait_for_gateway(identifies=1, timeout=120)
+            await _until_healthy(first_run.port)
             first = await world.say(world.alice, "!dream size=96 octaves=1 steps=2", cat())
             assert (await world.result_of(first)).files
+            await _until_metric(first_run.port, 'dreambot_jobs_total{outcome="done"} 1.0')
 
-            # SIGTERM while one dream runs and another waits: the first is delivered, the second told.
             running = await world.say(world.alice, "!dream size=400 octaves=2 steps=30 layer=mixed3", cat())
             await world.edited(await world.status_of(running), lambda m: "octave" in m.content)
             waiting = await world.say(world.bob, "!dream size=96 octaves=1 steps=2", coffee())
             waiting_status = await world.status_of(waiting)
             assert "#1 in line" in waiting_status.content
-            proc.send_signal(signal.SIGTERM)
+            first_run.proc.send_signal(signal.SIGTERM)
 
-            told = await world.edited(waiting_status, lambda m: "restarting" in m.content)
-            assert "Send it again in a minute" in told.content
+            await world.edited(waiting_status, lambda m: "will continue when the bot is back" in m.content)
+            late = await world.say(world.mod, "!dream size=96 octaves=1 steps=2", cat())
+            refused = await world.reply_to(late)  # shutting down: no new jobs
+            assert "restarting" in refused.content and not refused.files
             assert (await world.result_of(running)).files
-            assert await asyncio.wait_for(proc.wait(), 60) == 0
+            assert await asyncio.wait_for(first_run.proc.wait(), 60) == 0
+            assert "queued" in job_statuses(db).values(), "the waiting dream stays in the database"
         finally:
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
-        log = (await output).decode()
+            await _stop(first_run.proc)
 
+        second_run = await _start(tmp_path, fake, "second.log")
+        try:
+            await fake.wait_for_gateway(identifies=2, timeout=120)
+            assert (await world.result_of(waiting)).files
+            await _until_healthy(second_run.port)
+            second_run.proc.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(second_run.proc.wait(), 60) == 0
+        finally:
+            await _stop(second_run.proc)
+        delivered = [m for m in fake.messages_in(world.channel_id)
+                     if m.author_id == fake.bot_user.id and m.files and m.reference_id == waiting.id]
+        failures = [m.content for m in fake.messages_in(world.channel_id)
+                    if m.author_id == fake.bot_user.id and "⚠️" in m.content and m.reference_id != late.id]
+
+    assert len(delivered) == 1 and not failures, failures
+    assert set(job_statuses(db).values()) == {"done"}
+    log = (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
     assert "discord.gateway" in log and "DEBUG" in log, "the run logged at DEBUG, so the check means something"
     assert SECRET not in log and SECRET.split(".")[1] not in log
+    delivered_lines = [line for line in log.splitlines() if ": delivered " in line]
+    assert len(delivered_lines) == 3 and all(" job=-" not in line for line in delivered_lines)
+    assert all(re.search(r"job=([0-9a-f]{12}): job \1: delivered", line) for line in delivered_lines)
+
+
+@dataclass
+class _Run:
+    proc: asyncio.subprocess.Process
+    port: int
+
+
+async def _start(tmp_path, fake: FakeDiscord, log_name: str) -> _Run:
+    port = closed_port()
+    env = bot_env(DISCORD_TOKEN=SECRET, DISCORD_API_BASE=fake.api_base, DREAMBOT_HTTP_PORT=str(port))
+    with (tmp_path / log_name).open("wb") as out:  # a file, not a pipe: a full pipe would stall the bot
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--config", store_config(tmp_path), "--log-level", "debug",
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    return _Run(proc, port)
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+
+
+async def _get(port: int, path: str) -> str:
+    async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}{path}") as response:
+        return await response.text()
+
+
+async def _until_metric(port: int, line: str, timeout: float = 15) -> None:
+    """/metrics shows `line` (the bot counts a job just after posting its answer)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while line not in (text := await _get(port, "/metrics")):
+        assert loop.time() < deadline, f"{line!r} not in /metrics:\n{text}"
+        await asyncio.sleep(0.2)
+
+
+async def _until_healthy(port: int, timeout: float = 120) -> None:
+    """/healthz answers 200 once the gateway is connected and a worker is alive."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with aiohttp.ClientSession() as session:
+        while True:
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    if response.status == 200 and (await response.json())["gateway_connected"]:
+                        return
+            except aiohttp.ClientError:
+                pass
+            assert loop.time() < deadline, "the bot never became healthy"
+            await asyncio.sleep(0.5)
 
 
 def test_the_bot_process_never_imports_tensorflow():

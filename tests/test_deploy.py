@@ -41,3 +41,11 @@ def test_image_runs_as_a_non_root_user_with_data_on_a_volume():
 def test_gpu_image_does_not_install_the_cpu_wheel():
     assert "FROM tensorflow/tensorflow:" in DOCKERFILE and "-gpu" in DOCKERFILE
     assert "grep -v '^tensorflow-cpu'" in DOCKERFILE
+
+
+def test_healthcheck_asks_the_health_endpoint_the_image_enables():
+    port = re.search(r"DREAMBOT_HTTP_PORT=(\d+)", DOCKERFILE)
+    check = re.search(r"^HEALTHCHECK .*\n?.*", DOCKERFILE, re.M)
+    assert port and check
+    assert f"127.0.0.1:{port.group(1)}/healthz" in DOCKERFILE
+    assert "DREAMBOT_STORE_PATH=/data/" in DOCKERFILE  # the database lives on the volume
