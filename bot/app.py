@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import datetime, timedelta, timezone
 
 import aiohttp
 import discord
@@ -38,6 +39,8 @@ EXTENSIONS = ("bot.cogs.dream", "bot.cogs.info", "bot.cogs.settings")
 SHUTDOWN_GRACE = 30.0
 #: seconds the last replies (results, "interrupted") get to go out before disconnecting
 REPLY_GRACE = 10.0
+#: how long finished jobs (attachment URL, user and channel ids) stay in the database
+JOB_RETENTION = timedelta(days=7)
 
 
 class DreamBot(commands.Bot):
@@ -52,7 +55,8 @@ class DreamBot(commands.Bot):
         intents = discord.Intents.default()
         intents.message_content = True  # `!dream key=value` needs the text of messages
         super().__init__(command_prefix=config.discord.prefix, intents=intents,
-                         allowed_mentions=discord.AllowedMentions(everyone=False, roles=False),
+                         allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=False,
+                                                                  replied_user=True),
                          help_command=None)
         self.config, self.pool, self.presets, self.store = config, pool, presets, store
         self.runner = DreamRunner(self)
@@ -70,6 +74,8 @@ class DreamBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error
         if self.config.discord.sync_commands:
             await self._sync_commands()
+        # Finished jobs hold attachment URLs and ids: keep them only as long as they help.
+        await self.store.prune_jobs(datetime.now(timezone.utc) - JOB_RETENTION)
         # Read before connecting: jobs this run accepts are not the last run's to recover.
         unfinished = await self.store.unfinished_jobs()
         self._recovery = asyncio.create_task(self._recover(unfinished), name="job-recovery")
@@ -138,13 +144,15 @@ async def run(config: Config) -> None:
     async with await Store.open(config.store.path) as store, DreamBot(config, pool, presets, store) as bot:
         await bot.login(config.discord.token)
         health = await _start_health(config, bot)
-        await pool.start()
-        connection = asyncio.create_task(bot.connect(), name="discord-connection")
         try:
-            await _until_stopped(connection)
+            await pool.start()
+            connection = asyncio.create_task(bot.connect(), name="discord-connection")
+            try:
+                await _until_stopped(connection)
+            finally:
+                await bot.shutdown(SHUTDOWN_GRACE)
+                await asyncio.gather(connection, return_exceptions=True)
         finally:
-            await bot.shutdown(SHUTDOWN_GRACE)
-            await asyncio.gather(connection, return_exceptions=True)
             if health is not None:
                 await health.stop()
 

@@ -37,12 +37,16 @@ class RedactFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
-            message = record.getMessage()
-            if any(secret in message for secret in self.secrets):
-                for secret in self.secrets:
-                    message = message.replace(secret, "[redacted]")
-                record.msg, record.args = message, None
+            record.msg, record.args = self._clean(record.getMessage()), None
+            if record.exc_info and not record.exc_text:
+                # The formatter prints exc_text as it is when it is set: redact it first.
+                record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
         return True
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
 
 def setup_logging(level: str | int = "INFO", secrets: list[str] | None = None) -> None:

@@ -36,22 +36,31 @@ async def recover_jobs(bot: "DreamBot", jobs: list[StoredJob]) -> int:
     await bot.wait_until_ready()
     resumed = 0
     for job in jobs:
-        action = recovery_action(job)
-        replies = await _replies_for(bot, job)
-        if replies is None:
-            log.warning("job %s: channel %s is gone; marking it interrupted", job.job_id, job.channel_id)
-            await bot.store.mark_finished(job.job_id, "interrupted")
-        elif action == "interrupted":
-            await _tell_interrupted(bot, job, replies)
-        else:
-            log.info("job %s: %s after restart (attempts so far: %d)", job.job_id, action, job.attempts)
-            task = asyncio.create_task(bot.runner.resume(job, replies), name=f"recover-{job.job_id}")
-            bot.recovered.add(task)
-            task.add_done_callback(bot.recovered.discard)
-            resumed += 1
+        try:  # one job's trouble must not strand the others until the next restart
+            resumed += await _recover_one(bot, job)
+        except Exception:
+            log.exception("job %s: recovery failed; it stays in the database", job.job_id)
     if jobs:
         log.info("recovery: %d unfinished job(s), %d handed back to the pool", len(jobs), resumed)
     return resumed
+
+
+async def _recover_one(bot: "DreamBot", job: StoredJob) -> int:
+    """Hand one job back to the pool (1) or close it with a notice (0)."""
+    action = recovery_action(job)
+    replies = await _replies_for(bot, job)
+    if replies is None:
+        log.warning("job %s: channel %s is gone; marking it interrupted", job.job_id, job.channel_id)
+        await bot.store.mark_finished(job.job_id, "interrupted")
+        return 0
+    if action == "interrupted":
+        await _tell_interrupted(bot, job, replies)
+        return 0
+    log.info("job %s: %s after restart (attempts so far: %d)", job.job_id, action, job.attempts)
+    task = asyncio.create_task(bot.runner.resume(job, replies), name=f"recover-{job.job_id}")
+    bot.recovered.add(task)
+    task.add_done_callback(bot.recovered.discard)
+    return 1
 
 
 async def _tell_interrupted(bot: "DreamBot", job: StoredJob, replies: ChannelReplies) -> None:

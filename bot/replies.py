@@ -58,9 +58,8 @@ class MessageReplies:
         return sent
 
     async def fail(self, text: str) -> None:
-        if self.status is not None:
-            await self.status.edit(content=text, view=None)
-        else:
+        if not await _edit_status(self.status, text):  # none, or deleted meanwhile
+            self.status = None
             await self._reply(text, mention_author=False)
 
     async def _reply(self, text: str, **kwargs) -> discord.Message:
@@ -88,8 +87,9 @@ class InteractionReplies:
         return self.interaction.channel_id
 
     def durable(self) -> dict:
-        return {"channel_id": self.channel_id, "interaction_token": self.interaction.token,
-                "interaction_created_at": self.interaction.created_at}
+        # No token: it dies in 15 minutes and recovery answers in the channel, so a live
+        # credential has no business on disk.
+        return {"channel_id": self.channel_id}
 
     async def begin(self) -> None:
         """Defer ("thinking…"): the 3 s to answer an interaction are not enough to dream."""
@@ -175,9 +175,8 @@ class ChannelReplies:
         return sent
 
     async def fail(self, text: str) -> None:
-        if self.status is not None:
-            await self.status.edit(content=f"{self.mention} {text}", view=None)
-        else:
+        if not await _edit_status(self.status, f"{self.mention} {text}"):  # none, or deleted meanwhile
+            self.status = None
             await self._send(f"{self.mention} {text}")
 
     async def _send(self, text: str, **kwargs) -> discord.Message:
@@ -196,3 +195,14 @@ async def _delete_quietly(message: discord.Message | None) -> None:
         await message.delete()
     except discord.HTTPException:
         log.debug("could not delete status message %s", message.id)
+
+
+async def _edit_status(message: discord.Message | None, text: str) -> bool:
+    """Turn the status message into `text`; False if there is none or it was deleted."""
+    if message is None:
+        return False
+    try:
+        await message.edit(content=text, view=None)
+    except discord.NotFound:
+        return False
+    return True

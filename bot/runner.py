@@ -118,7 +118,8 @@ class DreamRunner:
         try:
             await work
         except Exception as exc:  # DreamError and bugs alike end as one reply
-            self.bot.metrics.job_finished(outcome_of(exc), 0.0)
+            if not job.answered:  # a store error after delivery is not a second outcome
+                self.bot.metrics.job_finished(outcome_of(exc), 0.0)
             await self._answer_failure(job, exc, replies)
         finally:
             self._in_flight -= 1
@@ -144,11 +145,14 @@ class DreamRunner:
         params, clamps = resolve_request(request.options, presets, admission.caps_for(bot, settings),
                                          default_preset=admission.default_preset(bot, presets))
         admission.check_request(bot, settings, params, len(self.live.get(job.user_id, ())))
+        # Hold the member's pending slot from here: commands sent together must not all pass.
+        self.live.setdefault(job.user_id, set()).add(job.job_id)
         await admission.check_limits(store, settings, origin, job.user_id)
         data = await self._fetch(request.image, params)
-        await admission.count_start(store, settings, origin, job.user_id)
         handle = self._submit(job, data, params)
         try:
+            # Counted only once the pool took the job: a "busy" answer costs no quota.
+            await admission.count_start(store, settings, origin, job.user_id)
             await store.add_job(guild_id=origin.guild_id, user_id=job.user_id, attachment_url=request.image.url,
                                 filename=request.image.filename, size=request.image.size,
                                 settings=params_to_dict(params), job_id=job.job_id, **replies.durable())
@@ -181,7 +185,8 @@ class DreamRunner:
         return data
 
     def _submit(self, job: _Job, data: bytes, params: DreamParams) -> JobHandle:
-        handle = self.bot.pool.submit(DreamJob(job.job_id, job.user_id, data, params))
+        max_pixels = int(self.bot.config.limits.max_megapixels * 1e6)
+        handle = self.bot.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels))
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         log.info("job %s: queued for user %s at #%d", job.job_id, job.user_id, handle.position)
         return handle

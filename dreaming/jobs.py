@@ -63,3 +63,4 @@ class DreamJob:
     image: bytes  #: the file as uploaded (PNG, JPEG, ...)
     params: DreamParams
     created_at: float = field(default_factory=time.time)  #: wall-clock seconds (time.time)
+    max_pixels: int = 40_000_000  #: decoded-size limit the submitter checked against (bomb guard)

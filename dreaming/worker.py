@@ -64,8 +64,8 @@ def run_worker(conn: Any, weights: str, gpu: str | None, log_level: int) -> None
     threading.Thread(target=_listen, args=(conn, inbox, current), daemon=True).start()
     conn.send(("ready",))
     log.info("worker ready (weights %s)", weights)
-    def load_image(data: bytes, max_side: int):
-        return to_array(decode(data, max_side=max_side))
+    def load_image(data: bytes, max_side: int, max_pixels: int):
+        return to_array(decode(data, max_side=max_side, max_pixels=max_pixels))
 
     while (job := inbox.get()) is not None:
         _run_job(job, current[job.job_id], conn, model, dream, load_image)
@@ -102,7 +102,7 @@ def _run_job(job, cancel: threading.Event, conn: Any, model: Any, dream: Callabl
             conn.send(("progress", job.job_id, p))
 
     try:
-        result = dream(load_image(job.image, job.params.max_side), job.params, model=model,
+        result = dream(load_image(job.image, job.params.max_side, job.max_pixels), job.params, model=model,
                        progress=progress, cancel=cancel)
     except DreamError as exc:
         log.info("job %s: %s after %.1fs", job.job_id, type(exc).__name__,

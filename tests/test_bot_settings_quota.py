@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from bot.app import make_pool
 from tests.botkit import bot_config, fake, idle_pool, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat, coffee
 from tests.botkit.moderators import Staff
@@ -83,6 +84,17 @@ async def test_bad_requests_do_not_use_up_the_quota(world, staff, start_bot, idl
 
     assert "1 left" in await quota_of(world, world.alice)
     assert is_status_text(await dream(world, world.alice))
+
+
+async def test_a_busy_answer_does_not_use_up_the_quota(world, staff, start_bot):
+    config = bot_config(pool={"max_queue": 1})
+    await start_bot(make_pool(config), config)  # never started: the first dream fills the queue
+    await configure(world, staff, "daily_quota 1")
+    assert is_status_text(await dream(world, world.bob))
+
+    busy = await dream(world, world.alice)
+    assert "queue is full" in busy
+    assert "1 left" in await quota_of(world, world.alice)
 
 
 async def test_per_user_pending_limit_from_the_server(world, staff, start_bot, idle_pool):

@@ -50,3 +50,12 @@ def test_secrets_are_redacted_even_in_arguments(captured):
     log.warning("request to %s failed", "https://x/api?token=secret-token-123456")
     assert "secret-token-123456" not in stream.getvalue()
     assert "[redacted]" in stream.getvalue()
+
+
+def test_secrets_are_redacted_in_tracebacks(captured):
+    log, stream = captured
+    try:
+        raise RuntimeError("login failed for secret-token-123456")
+    except RuntimeError:
+        log.exception("could not log in")
+    assert "RuntimeError" in stream.getvalue() and "secret-token-123456" not in stream.getvalue()

@@ -73,6 +73,7 @@ async def test_each_hostile_input_gets_one_clear_answer(name, world, start_bot, 
     assert answered_well(case, reply) is None, answered_well(case, reply)
     assert pool.stats().outcomes.get("failed", 0) == failed_before, "bad input is refused before a worker"
     assert not mentions.could_mass_ping(), mentions.could_mass_ping()
+    assert not mentions.could_ping_named_users(), mentions.could_ping_named_users()
     if case.name == "over-the-size-limit":
         assert world.downloads() == [], "the size Discord reports is enough to refuse it"
 

@@ -33,6 +33,13 @@ class SettingsCog(commands.Cog, name="Settings"):
     def __init__(self, bot: "DreamBot"):
         self.bot = bot
 
+    async def cog_check(self, ctx: commands.Context) -> bool:
+        # Every subcommand, however it is reached (a group's own check is skipped for the
+        # prefix subcommands of an `invoke_without_command` group): settings are per server.
+        if ctx.guild is None:
+            raise commands.NoPrivateMessage()
+        return True
+
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """Removed from a server (kicked, banned, or the server was deleted): forget it entirely."""

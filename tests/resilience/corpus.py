@@ -93,6 +93,7 @@ def command_cases() -> list[Case]:
         Case("everyone-mention", "!dream @everyone", photo, "Unknown option"),
         Case("here-in-value", "!dream seed=@here", photo, "Bad value for seed"),
         Case("role-mention-value", "!dream steps=<@&123456789012345678>", photo, "Bad value for steps"),
+        Case("user-mention-key", "!dream <@123456789012345678>", photo, "Unknown option"),
         Case("markdown-backticks", "!dream layer=```mixed4```", photo, "Unknown layer"),
         Case("unbalanced-quote", '!dream layer="mixed4 steps=2', photo, "Unknown"),
         Case("nan-strength", "!dream strength=nan", photo, "Bad value for strength"),

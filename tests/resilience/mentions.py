@@ -52,3 +52,10 @@ class MentionLog:
             return "everyone" in allowed.get("parse", []) or "roles" in allowed.get("parse", []) \
                 or bool(allowed.get("roles"))
         return [s for s in self.sent if unsafe(s.allowed_mentions)]
+
+    def could_ping_named_users(self) -> list[Sent]:
+        """Messages that echo a `<@id>` from user text and let Discord ping whoever it names."""
+        def unsafe(sent: Sent) -> bool:
+            allowed = sent.allowed_mentions
+            return "<@" in sent.content and (allowed is None or "users" in allowed.get("parse", []))
+        return [sent for sent in self.sent if unsafe(sent)]
