@@ -23,7 +23,7 @@ from discord.ext import commands
 from dreaming.pool import DreamPool
 from dreaming.presets import Preset, load_presets
 
-from .api_base import use_api_base
+from .api_base import discover_gateway, use_api_base
 from .config import Config, ConfigError
 from .errors import reply_for
 from .health import HealthServer, state_of
@@ -139,7 +139,7 @@ async def run(config: Config) -> None:
         raise ConfigError(f"config key 'dream.default_preset' names no preset: "
                           f"{config.dream.default_preset!r} (presets: {', '.join(presets)})")
     if config.discord.api_base:
-        use_api_base(config.discord.api_base)
+        use_api_base(config.discord.api_base, await _gateway_of(config.discord.api_base))
     pool = make_pool(config)
     async with await Store.open(config.store.path) as store, DreamBot(config, pool, presets, store) as bot:
         await bot.login(config.discord.token)
@@ -155,6 +155,16 @@ async def run(config: Config) -> None:
         finally:
             if health is not None:
                 await health.stop()
+
+
+async def _gateway_of(api_base: str) -> str | None:
+    """Where a Discord-compatible server's gateway is, as it says (self-hosted servers such
+    as Spacebar may put it on another port); None = the same-host convention."""
+    try:
+        return await discover_gateway(api_base)
+    except (aiohttp.ClientError, TimeoutError, KeyError, TypeError, ValueError) as exc:
+        log.info("no gateway address from %s/gateway (%s); assuming the same host", api_base, exc)
+        return None
 
 
 async def _start_health(config: Config, bot: DreamBot) -> HealthServer | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Callable
 
 from .errors import DreamError
 from .jobs import DreamJob, DreamResult, JobStatus, Progress
@@ -30,7 +30,6 @@ class JobHandle:
         # Mark the outcome as seen, so that an unread error is not logged as "never retrieved".
         self._future.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._callbacks: list[Callable[[Progress], object]] = []
-        self._changed = asyncio.Event()
 
     @property
     def job_id(self) -> str:
@@ -56,20 +55,6 @@ class JobHandle:
     def cancel(self) -> bool:
         return self._pool.cancel(self.job_id)
 
-    async def __aiter__(self) -> AsyncIterator[Progress]:
-        """`async for progress in handle`: progress until the job ends. A slow reader
-        skips to the latest message rather than queueing them up."""
-        seen = None
-        while True:
-            changed = self._changed
-            if self.progress is not None and self.progress is not seen:
-                seen = self.progress
-                yield seen
-            elif self.done():
-                return
-            else:
-                await changed.wait()
-
     def _report(self, progress: Progress) -> None:
         self.progress = progress
         for callback in self._callbacks:
@@ -77,7 +62,6 @@ class JobHandle:
                 callback(progress)
             except Exception:
                 log.exception("progress callback of job %s failed", self.job_id)
-        self._wake()
 
     def _finish(self, status: JobStatus, result: DreamResult | None,
                 error: DreamError | None) -> None:
@@ -86,8 +70,3 @@ class JobHandle:
             self._future.set_result(result)
         else:
             self._future.set_exception(error)
-        self._wake()
-
-    def _wake(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()

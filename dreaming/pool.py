@@ -255,7 +255,6 @@ class DreamPool:
             handle = self._queue.pop()
             worker.state, worker.job_id = "busy", handle.job_id
             handle.status, handle.started_at = JobStatus.running, time.monotonic()
-            handle._wake()
             worker.send(("job", handle.job))
             self._timers[worker.slot] = asyncio.get_running_loop().call_later(
                 self.job_timeout, self._timed_out, worker)

@@ -60,8 +60,9 @@ async def pool():
 
 async def first_progress(handle) -> None:
     """Wait until the engine reports a step, so the job is surely running in the worker."""
-    async for _ in handle:
-        return
+    stepped = asyncio.Event()
+    handle.on_progress(lambda _: stepped.set())
+    await stepped.wait()
 
 
 def worker_pids() -> list[int]:
@@ -327,8 +328,8 @@ async def test_event_loop_stays_responsive_while_dreaming(pool, jpeg):
     try:
         handle = pool.submit(job("ann", jpeg, MID))
         handle.on_progress(called.append)
+        handle.on_progress(seen.append)
         others = [pool.submit(job("bob", jpeg)), pool.submit(job("cat", jpeg))]
-        seen = [p async for p in handle]
         result = await handle.result()
         await asyncio.gather(*(h.result() for h in others))
     finally:
