@@ -49,7 +49,9 @@ def run_worker(conn: Any, weights: str, gpu: str | None, log_level: int) -> None
     # Several workers may share a GPU: let each take memory as it needs it.
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
     logging.basicConfig(level=log_level, format="%(asctime)s worker[%(process)d] "
-                        "%(levelname)s %(name)s: %(message)s")
+                        "%(levelname)s %(name)s job=%(job_id)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_JobIdFilter())
     try:
         from .engine import dream
         from .images import decode, to_array
@@ -70,6 +72,7 @@ def run_worker(conn: Any, weights: str, gpu: str | None, log_level: int) -> None
     while (job := inbox.get()) is not None:
         _run_job(job, current[job.job_id], conn, model, dream, load_image)
         current.pop(job.job_id, None)
+        _set_current_job("-")
 
 
 def _listen(conn: Any, inbox: queue.SimpleQueue, current: dict[str, threading.Event]) -> None:
@@ -89,9 +92,27 @@ def _listen(conn: Any, inbox: queue.SimpleQueue, current: dict[str, threading.Ev
         os._exit(0)
 
 
+#: the job this worker is dreaming, for its log lines (one job at a time per worker)
+_current_job = "-"
+
+
+class _JobIdFilter(logging.Filter):
+    """Adds `record.job_id`: the worker's lines name their job, as the bot's do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.job_id = _current_job
+        return True
+
+
+def _set_current_job(job_id: str) -> None:
+    global _current_job
+    _current_job = job_id
+
+
 def _run_job(job, cancel: threading.Event, conn: Any, model: Any, dream: Callable,
              load_image: Callable) -> None:
     """Dream one job and send exactly one final message for it."""
+    _set_current_job(job.job_id)
     started = last_sent = time.monotonic()
 
     def progress(p) -> None:
