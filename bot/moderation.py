@@ -18,7 +18,8 @@ from dreaming.errors import BadParam
 from dreaming.params import INT_FIELDS
 
 from .errors import NotModerator
-from .guild_settings import CAPPED, DEFAULTS, SETTINGS, GuildSettings, format_value
+from .guild_settings import CAPPED, DEFAULTS, SETTINGS, GuildSettings
+from .setting_text import format_value
 from .options import parse_dream_args
 from .store import AuditEntry, ServerPreset
 

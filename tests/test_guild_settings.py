@@ -6,7 +6,8 @@ import json
 import pytest
 
 from bot.config import Config, LimitsConfig
-from bot.guild_settings import SETTINGS, GuildSettings, effective_caps, format_value, parse_setting
+from bot.guild_settings import SETTINGS, GuildSettings, effective_caps
+from bot.setting_text import format_value, parse_setting
 from dreaming.errors import BadParam
 from dreaming.params import LIMITS, Clamp
 from dreaming.presets import load_presets

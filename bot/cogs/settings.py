@@ -2,7 +2,7 @@
 
 One hybrid group serves both styles. Everyone may read `show`; every subcommand that
 changes something (and `history`, which names people) runs `moderator_only()`. Values
-are checked by `guild_settings.parse_setting` against the operator's caps; every change
+are checked by `setting_text.parse_setting` against the operator's caps; every change
 lands in the store together with its audit entry. Leaving a server deletes its data.
 """
 from __future__ import annotations
@@ -18,7 +18,8 @@ from dreaming.errors import BadParam
 from dreaming.presets import make_preset
 
 from ..admission import caps_for
-from ..guild_settings import SETTINGS, format_value, parse_setting
+from ..guild_settings import SETTINGS
+from ..setting_text import format_value, parse_setting
 from ..moderation import (
     MAX_SERVER_PRESETS, history_text, moderator_only, parse_channel, preset_body, presets_text, show_text,
 )

@@ -1,0 +1,170 @@
+"""What moderators type and read: `/dreamconfig set KEY VALUE` text to checked values, and back.
+
+`parse_setting` refuses (with `BadParam`, one line) unknown keys with a suggestion,
+malformed values and anything above the operator's cap; `format_value` prints a value
+as `show` and `history` do. The settings themselves are declared in `guild_settings`.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections.abc import Collection, Mapping
+
+from dreaming.errors import BadParam, UnknownLayer
+from dreaming.layers import resolve_layer
+from dreaming.params import LIMITS
+
+from .guild_settings import CAPPED, SETTINGS
+
+MAX_PENDING = 100
+MAX_DAILY_QUOTA = 10_000
+MAX_COOLDOWN_S = 86_400.0  # a longer wait is what the daily quota is for
+MAX_REMINDER = 500  # as config.yaml's dream.privacy_reminder
+
+_ON, _OFF = {"on", "true", "yes", "1", "enable", "enabled"}, {"off", "false", "no", "0", "disable", "disabled"}
+_DEFAULT_WORDS = {"default", "none", "operator"}
+_ID = re.compile(r"<(?:#|@&)(\d+)>|(\d+)")
+_UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_setting(key: str, text: str, caps: Mapping[str, float], *,
+                  presets: Collection[str] | None = None) -> object:
+    """The checked value of `/dreamconfig set KEY VALUE`, or `BadParam` saying what is wrong.
+
+    `caps` are the operator's (`Config.caps`); `presets`, when given, are the names that
+    `allowed_presets` may list. Lists are separated by commas or spaces.
+    """
+    if key not in SETTINGS:  # exact: the caller passes the same key on to `Store.set_guild_value`
+        close = difflib.get_close_matches(key.strip().lower().replace("-", "_"), SETTINGS, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise BadParam(key, text, f"unknown setting; {hint}settings: {', '.join(SETTINGS)}")
+    word = text.strip().lower()
+    if key in CAPPED:
+        return _capped(key, word, caps)
+    if key == "privacy_reminder":
+        return _reminder(text.strip())
+    if SETTINGS[key].kind == "names":
+        return _names(key, word, presets)
+    return _PARSE[SETTINGS[key].kind](key, word)
+
+
+def format_value(key: str, value: object) -> str:
+    """A value as `/dreamconfig show` and `history` print it."""
+    if value is None:
+        return {"daily_quota": "unlimited", "privacy_reminder": "the operator's"}.get(key, "default")
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (tuple, list)):
+        mention = {"allowed_channels": "<#{}>", "exempt_roles": "<@&{}>", "moderator_roles": "<@&{}>"}
+        shown = [mention.get(key, "{}").format(v) for v in value]
+        return ", ".join(shown) or ("none" if key.endswith("_roles") else "all")
+    if key == "privacy_reminder" and value == "":
+        return "off"
+    if key == "cooldown_s":
+        return f"{value:g} s" if value else "none"
+    return str(value)
+
+
+def _capped(name: str, word: str, caps: Mapping[str, float]) -> int | float | None:
+    if word in _DEFAULT_WORDS:
+        return None
+    field = CAPPED[name]
+    whole = name != "max_strength"
+    value = _number(name, word, whole)
+    low, cap = LIMITS[field].low, caps.get(field, LIMITS[field].high)
+    if value < low:
+        raise BadParam(name, word, f"must be at least {low:g}")
+    if value > cap:
+        raise BadParam(name, word, f"above the operator's cap of {cap:g}")
+    return value
+
+
+def _number(name: str, word: str, whole: bool) -> int | float:
+    try:
+        value = int(word) if whole else float(word)
+    except ValueError:
+        raise BadParam(name, word, "must be a whole number" if whole else "must be a number") from None
+    if not math.isfinite(value):
+        raise BadParam(name, word, "must be a finite number")
+    return value
+
+
+def _bool(name: str, word: str) -> bool:
+    if word in _ON | _OFF:
+        return word in _ON
+    raise BadParam(name, word, "must be on or off")
+
+
+def _count(name: str, word: str) -> int | None:
+    if word in _DEFAULT_WORDS | {"unlimited"}:
+        return None
+    value = _number(name, word, whole=True)
+    top = MAX_DAILY_QUOTA if name == "daily_quota" else MAX_PENDING
+    if not 1 <= value <= top:
+        raise BadParam(name, word, f"must be between 1 and {top}")
+    return value
+
+
+def _cooldown(name: str, word: str) -> float:
+    if word in _OFF | _DEFAULT_WORDS:
+        return 0.0
+    match = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)\s*([smh]?)", word)
+    if not match:
+        raise BadParam(name, word, "must be seconds, or a number with s, m or h (30, 5m, 1h)")
+    seconds = float(match[1]) * _UNITS[match[2]]
+    if seconds > MAX_COOLDOWN_S:
+        raise BadParam(name, word, "must be at most 24h")
+    return seconds
+
+
+def _choice(name: str, word: str) -> str:
+    if word not in ("notice", "silent"):
+        raise BadParam(name, word, "must be notice or silent")
+    return word
+
+
+def _reminder(text: str) -> str | None:
+    if text.lower() in ("default", "operator"):
+        return None
+    if text.lower() in ("off", "none"):
+        return ""
+    if len(text) > MAX_REMINDER:
+        raise BadParam("privacy_reminder", text[:40] + "...", f"must be at most {MAX_REMINDER} characters")
+    return text
+
+
+def _ids(name: str, word: str) -> tuple[int, ...]:
+    if word in ("all", "none"):
+        return ()
+    ids = []
+    for token in re.split(r"[\s,]+", word.strip(", ")):
+        match = _ID.fullmatch(token)
+        number = int(match[1] or match[2]) if match else 0
+        if not 0 < number < 2**63:
+            what = "channels (#name or id)" if name == "allowed_channels" else "roles (@role or id)"
+            raise BadParam(name, token, f"must be {what}, separated by commas")
+        ids.append(number)
+    return tuple(dict.fromkeys(ids))
+
+
+def _names(name: str, word: str, presets: Collection[str] | None) -> tuple[str, ...]:
+    if word == "all":
+        return ()
+    names = []
+    for token in re.split(r"[\s,]+", word.strip(", ")):
+        if name == "allowed_layers":
+            try:
+                token = resolve_layer(token)[0]  # aliases count as the block they run
+            except UnknownLayer as err:
+                hint = f"did you mean '{err.suggestion}'?" if err.suggestion else "e.g. mixed5"
+                raise BadParam(name, token, f"unknown layer; {hint}") from None
+        elif presets is not None and token not in presets:
+            close = difflib.get_close_matches(token, list(presets), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            raise BadParam(name, token, f"unknown preset; {hint}presets: {', '.join(presets)}")
+        names.append(token)
+    return tuple(dict.fromkeys(names))
+
+
+_PARSE = {"switch": _bool, "ids": _ids, "choice": _choice, "count": _count, "seconds": _cooldown}
