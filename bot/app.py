@@ -140,7 +140,7 @@ async def run(config: Config) -> None:
                           f"{config.dream.default_preset!r} (presets: {', '.join(presets)})")
     if config.discord.api_base:
         use_api_base(config.discord.api_base, await _gateway_of(config.discord.api_base))
-    pool = make_pool(config)
+    pool = await asyncio.to_thread(make_pool, config)  # finding GPUs may run nvidia-smi: off the loop
     async with await Store.open(config.store.path) as store, DreamBot(config, pool, presets, store) as bot:
         await bot.login(config.discord.token)
         health = await _start_health(config, bot)

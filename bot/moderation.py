@@ -15,12 +15,12 @@ import discord
 from discord.ext import commands
 
 from dreaming.errors import BadParam
-from dreaming.params import INT_FIELDS
+from dreaming.presets import option_fields
 
 from .errors import NotModerator
 from .guild_settings import CAPPED, DEFAULTS, SETTINGS, GuildSettings
-from .setting_text import format_value
 from .options import parse_dream_args
+from .setting_text import format_value
 from .store import AuditEntry, ServerPreset
 
 #: Discord shows at most 25 choices in autocomplete, so a server keeps at most 25 presets.
@@ -87,23 +87,9 @@ def preset_body(text: str) -> tuple[dict[str, object], str]:
     for option, value in parse_dream_args(shlex.join(rest)).items():
         if option == "preset":
             raise BadParam("preset", value, "a server preset can't name another preset; give its settings")
-        if option == "layers":
-            body["layers"] = value
-        elif option == "octaves" and "x" in value.lower():
-            count, _, scale = value.lower().partition("x")
-            body["octaves"], body["octave_scale"] = _number("octaves", count), _number("octave_scale", scale)
-        else:
-            field = "step_size" if option == "strength" else option
-            body[field] = _number(field, value)
+        for field, checked in option_fields(option, value):
+            body[field] = value if field == "layers" else checked  # layers are kept as the spec typed
     return body, description
-
-
-def _number(field: str, text: str) -> int | float:
-    try:
-        return int(text) if field in INT_FIELDS else float(text)
-    except ValueError:
-        kind = "a whole number" if field in INT_FIELDS else "a number"
-        raise BadParam(field, text, f"must be {kind}") from None
 
 
 def show_text(settings: GuildSettings, caps: Mapping[str, float], presets: list[ServerPreset]) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from . import messages
-from .replies import ChannelReplies
+from .replies import ChannelReplies, upload_limit
 from .store import StoredJob, recovery_action
 
 if TYPE_CHECKING:
@@ -79,6 +79,4 @@ async def _replies_for(bot: "DreamBot", job: StoredJob) -> ChannelReplies | None
             channel = await bot.fetch_channel(job.channel_id)
         except discord.HTTPException:
             return None
-    guild = getattr(channel, "guild", None)
-    limit = guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
-    return ChannelReplies(channel, job.user_id, job.message_id, limit)
+    return ChannelReplies(channel, job.user_id, job.message_id, upload_limit(channel))

@@ -28,8 +28,7 @@ class MessageReplies:
 
     @property
     def filesize_limit(self) -> int:
-        guild = self.message.guild
-        return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES
+        return upload_limit(self.message.channel)
 
     @property
     def channel_id(self) -> int:
@@ -206,3 +205,9 @@ async def _edit_status(message: discord.Message | None, text: str) -> bool:
     except discord.NotFound:
         return False
     return True
+
+
+def upload_limit(channel) -> int:
+    """The largest file the bot may post in `channel`: its server's limit, or Discord's default."""
+    guild = getattr(channel, "guild", None)
+    return guild.filesize_limit if guild else discord.utils.DEFAULT_FILE_SIZE_LIMIT_BYTES

@@ -30,7 +30,7 @@ from .errors import reply_for
 from .fetch import ImageRef, download
 from .guild_settings import GuildSettings
 from .logs import job_id_var
-from .options import settings_line
+from .options import parse_dream_args, settings_line
 from .progress import ProgressReporter
 from .store import StoredJob, params_from_dict, params_to_dict
 
@@ -59,6 +59,8 @@ class DreamRequest:
     user: discord.abc.User
     image: ImageRef | None
     options: dict[str, object] = field(default_factory=dict)
+    #: `!dream`'s words, parsed here once the server's presets are known (`!dream calm`)
+    args: str | None = None
 
 
 @dataclass
@@ -138,11 +140,12 @@ class DreamRunner:
             await replies.refuse(refused.text, silent=refused.silent)
             return
         await replies.begin()
+        presets = await admission.presets_for(bot, origin.guild_id, settings)
+        options = request.options if request.args is None else parse_dream_args(request.args, frozenset(presets))
         if request.image is None:
             await replies.fail(messages.USAGE.format(prefix=bot.config.discord.prefix))
             return
-        presets = await admission.presets_for(bot, origin.guild_id, settings)
-        params, clamps = resolve_request(request.options, presets, admission.caps_for(bot, settings),
+        params, clamps = resolve_request(options, presets, admission.caps_for(bot, settings),
                                          default_preset=admission.default_preset(bot, presets))
         admission.check_request(bot, settings, params, len(self.live.get(job.user_id, ())))
         # Hold the member's pending slot from here: commands sent together must not all pass.

@@ -100,15 +100,16 @@ def params_from_options(options: Mapping[str, object],
         raise BadParam("preset", name, "must be a preset's name")
     changes: dict[str, object] = {}
     for key, value in given.items():
-        for field, checked in _option(key, value):
+        for field, checked in option_fields(key, value):
             if field in changes:
                 raise BadParam(key, value, f"{field} is given twice; give it once")
             changes[field] = checked
     return validate(apply_preset(get_preset(name, presets)).replace(**changes))
 
 
-def _option(key: str, value: object) -> list[tuple[str, object]]:
-    """One user option as checked (field, value) pairs."""
+def option_fields(key: str, value: object) -> list[tuple[str, object]]:
+    """One user option (`OPTIONS`; numbers may be text) as checked (field, value) pairs:
+    `strength` sets step_size, `octaves=4x1.4` sets octaves and octave_scale."""
     if key not in OPTIONS:
         raise BadParam(key, value, "unknown setting; " + _did_you_mean(key, OPTIONS))
     if key == "octaves" and isinstance(value, str) and "x" in value.lower():

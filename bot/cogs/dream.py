@@ -15,9 +15,7 @@ from discord.ext import commands
 from dreaming.layers import LAYERS, ALIASES
 
 from .. import admission, messages
-from ..errors import reply_for
 from ..fetch import ImageRef, RecentImages, first_attachment
-from ..options import parse_dream_args
 from ..replies import InteractionReplies, MessageReplies
 from ..runner import DreamRequest
 
@@ -41,24 +39,10 @@ class DreamCog(commands.Cog, name="Dream"):
     @commands.group(name="dream", invoke_without_command=True, case_insensitive=True)
     async def dream_prefix(self, ctx: commands.Context, *, args: str = "") -> None:
         """Dream the attached image: `!dream [key=value ...]` (see `!dream help`)."""
-        replies = MessageReplies(ctx.message)
-        origin = admission.Origin.of(ctx.author, ctx.channel.id)
-        settings = await admission.settings_for(self.bot.store, origin.guild_id)
-        refused = admission.refusal(settings, origin.channel_id)
-        if refused is not None:  # before parsing: a silent channel gets no error replies either
-            await replies.refuse(refused.text, silent=refused.silent)
-            return
-        presets = await admission.presets_for(self.bot, origin.guild_id, settings)
-        try:
-            options = parse_dream_args(args, frozenset(presets))
-        except Exception as exc:
-            await replies.fail(reply_for(exc))
-            return
+        # The runner checks the server's rules first (a silent channel gets no error replies),
+        # then parses `args` against the server's presets, then answers "no image" with usage.
         image = await self._image_for_message(ctx.message)
-        if image is None:
-            await ctx.reply(self._usage(), mention_author=False)
-            return
-        await self.bot.runner.run(DreamRequest(ctx.author, image, options), replies)
+        await self.bot.runner.run(DreamRequest(ctx.author, image, args=args), MessageReplies(ctx.message))
 
     @dream_prefix.command(name="quota")
     async def quota_prefix(self, ctx: commands.Context) -> None:
@@ -157,9 +141,6 @@ class DreamCog(commands.Cog, name="Dream"):
             if first_attachment(replied) is not None:
                 return first_attachment(replied)
         return self.recent.last(message.channel.id, message.author.id)
-
-    def _usage(self) -> str:
-        return messages.USAGE.format(prefix=self.bot.config.discord.prefix)
 
 
 async def setup(bot: "DreamBot") -> None:
