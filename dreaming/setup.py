@@ -8,12 +8,14 @@ from . import weights
 
 
 def main() -> int:
+    already = (weights.cache_dir() / weights.CONVERTED_NAME).is_file()
     try:
-        path = weights.ensure_inception_2015()
+        path = weights.ensure_inception_2015()  # verifies the cached file's hash every time
     except DreamError as exc:
         print(f"setup: {exc}", file=sys.stderr)
         return 2
-    print(f"setup: weights ready at {path}", file=sys.stderr)
+    if not already:  # say it once, when it happened; later runs stay quiet
+        print(f"setup: weights ready at {path}", file=sys.stderr)
     return 0
 
 
