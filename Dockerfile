@@ -21,7 +21,7 @@ COPY config.yaml.example ./
 
 # Bake the converted weights in (the same setup step as a fresh machine), so start-up
 # needs no download.
-RUN python -m dreaming.setup && chmod -R a+rX /opt/dreambot
+RUN python -m dreaming.weights && chmod -R a+rX /opt/dreambot
 
 RUN useradd --create-home --uid 10001 dreambot && mkdir /data && chown dreambot /data
 USER 10001

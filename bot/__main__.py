@@ -15,9 +15,9 @@ import discord
 
 from dreaming.errors import DreamError
 
-from .config import ConfigError, load_config
-from .logs import setup_logging
-from .store import StoreError
+from bot.config import ConfigError, load_config
+from bot.ops.logs import setup_logging
+from bot.store import StoreError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         if not config.discord.token:
             raise ConfigError("no Discord token: set DISCORD_TOKEN or discord.token in the config")
         setup_logging(args.log_level, secrets=[config.discord.token])
-        from .app import run
+        from bot.app import run
         asyncio.run(run(config))
     except (ConfigError, DreamError, StoreError) as exc:
         return _fail(str(exc))

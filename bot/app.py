@@ -23,18 +23,18 @@ from discord.ext import commands
 from dreaming.pool import DreamPool
 from dreaming.presets import Preset, load_presets
 
-from .api_base import discover_gateway, use_api_base
-from .config import Config, ConfigError
-from .errors import reply_for
-from .health import HealthServer, state_of
-from .metrics import Metrics
-from .recovery import recover_jobs
-from .runner import DreamRunner
-from .store import Store, StoredJob
+from bot.api_base import discover_gateway, use_api_base
+from bot.config import Config, ConfigError
+from bot.errors import reply_for
+from bot.ops.health import HealthServer, state_of
+from bot.ops.metrics import Metrics
+from bot.dream.recovery import recover_jobs
+from bot.dream.runner import DreamRunner
+from bot.store import Store, StoredJob
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.dream", "bot.cogs.info", "bot.cogs.settings")
+EXTENSIONS = ("bot.dream.cog", "bot.dream.info", "bot.moderation.cog")
 #: seconds running dreams get to finish on shutdown
 SHUTDOWN_GRACE = 30.0
 #: seconds the last replies (results, "interrupted") get to go out before disconnecting
@@ -66,7 +66,7 @@ class DreamBot(commands.Bot):
         self._recovery: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
-        from .views import DYNAMIC_ITEMS  # buttons from before a restart keep working
+        from bot.dream.views import DYNAMIC_ITEMS  # buttons from before a restart keep working
         self.http_session = aiohttp.ClientSession()
         for extension in EXTENSIONS:
             await self.load_extension(extension)

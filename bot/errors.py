@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from dreaming.errors import DreamError
 
-from . import messages
+from bot.dream import messages
 
 log = logging.getLogger(__name__)
 

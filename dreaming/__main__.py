@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from .errors import DreamError
+from dreaming.errors import DreamError
 
 #: CLI option -> DreamParams field. Values are parsed and range-checked by `params`.
 PARAM_OPTIONS = {
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _dream_file(args: argparse.Namespace) -> int:
-    from . import images, presets
+    from dreaming import images, presets
 
     output = Path(args.output) if args.output else _default_output(Path(args.input))
     fmt = images.format_for_path(output)  # refuse a bad extension before the slow part
@@ -50,8 +50,8 @@ def _dream_file(args: argparse.Namespace) -> int:
     params = presets.params_from_options({"preset": args.preset, **options}, catalogue)
     picture = images.to_array(images.load(args.input))
 
-    from .engine import dream  # TensorFlow loads here, after the cheap checks passed
-    from .model import load_model
+    from dreaming.engine import dream  # TensorFlow loads here, after the cheap checks passed
+    from dreaming.model import load_model
 
     model = load_model(args.weights)
     bar = _ProgressBar(enabled=not args.quiet)
@@ -66,7 +66,7 @@ def _dream_file(args: argparse.Namespace) -> int:
 
 
 def _print_lists(args: argparse.Namespace) -> None:
-    from . import layers, presets
+    from dreaming import layers, presets
 
     if args.list_layers:
         for name, description in layers.describe_layers():
@@ -81,7 +81,7 @@ def _default_output(source: Path) -> Path:
 
 
 def _convert(name: str, kind: type, text: str):
-    from .errors import BadParam
+    from dreaming.errors import BadParam
 
     try:
         return kind(text)

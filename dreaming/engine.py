@@ -29,11 +29,11 @@ from typing import Callable
 import numpy as np
 import tensorflow as tf
 
-from .errors import Cancelled
-from .images import fit_within, from_array, to_array
-from .jobs import DreamResult, Progress
-from .model import MIN_INPUT_SIDE, DreamModel
-from .params import DreamParams, LayerTerm, validate
+from dreaming.errors import Cancelled
+from dreaming.images import fit_within, from_array, to_array
+from dreaming.jobs import DreamResult, Progress
+from dreaming.model import MIN_INPUT_SIDE, DreamModel
+from dreaming.params import DreamParams, LayerTerm, validate
 
 #: Activation-map border (px) left out of the objective: edges would otherwise dominate.
 BORDER = 2

@@ -1,13 +1,20 @@
-"""Every failure a user can cause or meet, as types that carry data.
+"""Every failure a user can cause or meet, as types that carry data, not prose.
 
-Front ends turn these into words: the CLI prints `str(error)`, the bot maps the
-types to its own replies. `str()` is always one line that says what to do.
+The words live in `dreaming.messages` (one place, where localisation plugs in);
+`str(error)` asks it, so every front end, log line and test reads the same
+one-line text that says what to do. Front ends with their own voice (the bot)
+map the types to their replies instead.
 """
 from __future__ import annotations
+
+from dreaming import messages
 
 
 class DreamError(Exception):
     """Base of every expected failure; anything else is a bug."""
+
+    def __str__(self) -> str:
+        return messages.explain(self)
 
 
 class BadImage(DreamError):
@@ -15,7 +22,7 @@ class BadImage(DreamError):
 
     def __init__(self, reason: str):
         self.reason = reason
-        super().__init__(f"Can't read that image: {reason}. Try a PNG, JPEG, WebP, GIF or BMP file.")
+        super().__init__(reason)
 
 
 class ImageTooLarge(DreamError):
@@ -26,35 +33,37 @@ class ImageTooLarge(DreamError):
                  limit_bytes: int | None = None, limit_side: int | None = None):
         self.width, self.height, self.limit_pixels = width, height, limit_pixels
         self.size_bytes, self.limit_bytes, self.limit_side = size_bytes, limit_bytes, limit_side
-        super().__init__(f"Image too large: {self._what()}. Send a smaller image.")
-
-    def _what(self) -> str:
-        if self.limit_bytes is not None:
-            return f"the file is over the {_size(self.limit_bytes)} limit"
-        size = f"{self.width}x{self.height}" if self.width and self.height else "the image"
-        if self.limit_side is not None:
-            return f"{size} has a side over the limit of {self.limit_side} px"
-        return f"{size} is over the limit of {(self.limit_pixels or 0) / 1e6:g} megapixels"
+        super().__init__(width, height, limit_pixels, size_bytes, limit_bytes, limit_side)
 
 
-def _size(n: int) -> str:
-    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
+class UnknownName(DreamError):
+    """A name (layer, preset, option) that doesn't exist; `suggestion` is the nearest valid one."""
+
+    def __init__(self, name: str, suggestion: str | None, valid: list[str]):
+        self.name, self.suggestion, self.valid = name, suggestion, valid
+        super().__init__(name, suggestion, valid)
 
 
-class UnknownLayer(DreamError):
+class UnknownLayer(UnknownName):
     """A layer name that is neither an InceptionV3 layer nor a known alias."""
 
-    def __init__(self, layer: str, suggestion: str | None, valid: list[str]):
-        self.layer, self.suggestion, self.valid = layer, suggestion, valid
-        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"Unknown layer '{layer}'.{hint} Valid layers: {', '.join(valid)}.")
+    @property
+    def layer(self) -> str:
+        return self.name
 
 
-class UnknownPreset(DreamError):
-    def __init__(self, preset: str, suggestion: str | None, valid: list[str]):
-        self.preset, self.suggestion, self.valid = preset, suggestion, valid
-        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"Unknown preset '{preset}'.{hint} Presets: {', '.join(valid)}.")
+class UnknownPreset(UnknownName):
+    @property
+    def preset(self) -> str:
+        return self.name
+
+
+class UnknownOption(UnknownName):
+    """A request option (`key=value`) that does not exist."""
+
+    @property
+    def key(self) -> str:
+        return self.name
 
 
 class BadParam(DreamError):
@@ -62,29 +71,19 @@ class BadParam(DreamError):
 
     def __init__(self, name: str, value: object, reason: str):
         self.name, self.value, self.reason = name, value, reason
-        super().__init__(f"Bad value for {name}: {value!r} ({reason}).")
+        super().__init__(name, value, reason)
 
 
 class WeightsError(DreamError):
-    """Model weights are missing, corrupt or cannot be fetched."""
+    """Model weights are missing, corrupt or cannot be fetched (an operator's problem)."""
 
     def __init__(self, reason: str, fix: str):
         self.reason, self.fix = reason, fix
-        super().__init__(f"Model weights unavailable: {reason}. {fix}")
+        super().__init__(reason, fix)
 
 
 class Cancelled(DreamError):
-    def __init__(self) -> None:
-        super().__init__("The dream was cancelled.")
-
-
-class UnknownOption(DreamError):
-    """A request option (`key=value`) that does not exist."""
-
-    def __init__(self, key: str, suggestion: str | None, valid: list[str]):
-        self.key, self.suggestion, self.valid = key, suggestion, valid
-        hint = f" Did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"Unknown option '{key}'.{hint} Options: {', '.join(valid)}.")
+    """The user (or a moderator) stopped the dream."""
 
 
 # -- the worker pool's outcomes ------------------------------------------------
@@ -92,33 +91,26 @@ class UnknownOption(DreamError):
 class QueueFull(DreamError):
     def __init__(self, limit: int):
         self.limit = limit
-        super().__init__(f"The queue is full ({limit} dreams waiting). Try again in a few minutes.")
+        super().__init__(limit)
 
 
 class UserLimit(DreamError):
     def __init__(self, limit: int):
         self.limit = limit
-        super().__init__(f"You already have {limit} dream(s) waiting or running. "
-                         "Wait for one to finish, or cancel one.")
+        super().__init__(limit)
 
 
 class DreamTimeout(DreamError):
     def __init__(self, seconds: float):
         self.seconds = seconds
-        super().__init__(f"The dream took longer than {seconds:g} s and was stopped. "
-                         "Try a smaller size or fewer steps.")
+        super().__init__(seconds)
 
 
 class WorkerCrashed(DreamError):
     def __init__(self, reason: str, details: str | None = None):
         self.reason, self.details = reason, details  # details: the worker's traceback
-        super().__init__(f"The dream worker failed ({reason}). Try again; "
-                         "a smaller size needs less memory.")
+        super().__init__(reason, details)
 
 
 class Interrupted(DreamError):
     """The pool shut down before the job finished (or was asked to take a job while closing)."""
-
-    def __init__(self) -> None:
-        super().__init__("Dreaming is restarting, so this dream was not finished. "
-                         "Send it again in a minute.")

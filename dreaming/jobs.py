@@ -7,7 +7,7 @@ from enum import Enum
 
 import numpy as np
 
-from .params import DreamParams
+from dreaming.params import DreamParams
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .errors import BadParam, UnknownLayer
-from .params import MAX_LAYER_TERMS, LayerTerm
+from dreaming.errors import BadParam, UnknownLayer
+from dreaming.params import MAX_LAYER_TERMS, LayerTerm
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import keras
 
-from . import weights as weights_mod
-from .errors import WeightsError
+from dreaming import weights as weights_mod
+from dreaming.errors import WeightsError
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from .errors import BadParam
+from dreaming.errors import BadParam
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ def validate(params: DreamParams) -> DreamParams:
         if not rng.low <= value <= rng.high:
             raise BadParam(name, value, f"allowed {rng}")
     # Imported here: dreaming.layers imports LayerTerm from this module.
-    from .layers import check_terms
+    from dreaming.layers import check_terms
     check_terms(params.layers)  # names, channels, weights, duplicates, count
     return params
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import BadParam, UnknownLayer, UnknownPreset
-from .layers import parse_layer_spec
-from .params import INT_FIELDS, DreamParams, LayerTerm, validate
+from dreaming.errors import BadParam, UnknownLayer, UnknownPreset
+from dreaming.layers import parse_layer_spec
+from dreaming.params import INT_FIELDS, DreamParams, LayerTerm, validate
 
 log = logging.getLogger(__name__)
 

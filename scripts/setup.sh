@@ -21,4 +21,4 @@ if [[ ! -f "$stamp" ]]; then
         | { grep -v "^WARNING: Location .* is ignored" || true; } >&2
     touch "$stamp"
 fi
-.venv/bin/python -m dreaming.setup
+.venv/bin/python -m dreaming.weights

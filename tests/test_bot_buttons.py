@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot import messages
+from bot.dream import messages
 from tests.botkit import dream_pool, fake, pool, settings_of, start_bot, stop_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat, image_of
 

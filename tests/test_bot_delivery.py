@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-import bot.replies
+import bot.dream.replies
 from tests.botkit import (  # noqa: F401 (fixtures)
     LoopLag, World, bot_config, dream_pool, fake, pool, settings_of, start_bot, world,
 )
@@ -60,7 +60,7 @@ async def test_progress_edits_are_throttled(world, start_bot, pool):
 
 async def test_result_after_the_interaction_token_expired_goes_to_the_channel(world, start_bot, pool, monkeypatch):
     # Every token counts as expired: the result can't edit the deferred response any more.
-    monkeypatch.setattr(bot.replies, "TOKEN_LIFETIME", timedelta(0))
+    monkeypatch.setattr(bot.dream.replies, "TOKEN_LIFETIME", timedelta(0))
     await start_bot(pool)
     rec = await world.slash(world.alice, "dream", image=cat(), size=96, octaves=1, steps=2)
 

@@ -11,7 +11,7 @@ import signal
 
 import pytest
 
-from bot import messages
+from bot.dream import messages
 from tests.botkit import (  # noqa: F401 (fixtures)
     World, bot_config, dream_pool, fake, idle_pool, pool, start_bot, world,
 )

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bot import messages
+from bot.dream import messages
 from dreaming import images
 from tests.botkit import dream_pool, fake, idle_pool, pool, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat, coffee

@@ -105,7 +105,7 @@ async def test_per_user_pending_limit_from_the_server(world, staff, start_bot, i
     second = await dream(world, world.alice, coffee)
 
     assert is_status_text(first)
-    assert "You already have 1 dream(s) waiting or running" in second
+    assert "You already have 1 dream waiting or running" in second
 
 
 def is_status_text(text: str) -> bool:

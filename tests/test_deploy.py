@@ -28,7 +28,7 @@ def test_every_copied_path_exists():
 
 def test_image_bakes_weights_with_the_same_setup_step_as_a_fresh_machine():
     setup = (REPO / "scripts" / "setup.sh").read_text()
-    assert "python -m dreaming.setup" in setup
+    assert "python -m dreaming.weights" in setup
     assert re.search(r"^RUN python -m dreaming\.setup", DOCKERFILE, re.M)
 
 

@@ -6,12 +6,12 @@ import json
 import pytest
 
 from bot.config import Config, LimitsConfig
-from bot.guild_settings import SETTINGS, GuildSettings, effective_caps
-from bot.setting_text import format_value, parse_setting
+from bot.moderation.guild_settings import SETTINGS, GuildSettings, effective_caps
+from bot.moderation.setting_text import format_value, parse_setting
 from dreaming.errors import BadParam
 from dreaming.params import LIMITS, Clamp
 from dreaming.presets import load_presets
-from dreaming.settings import resolve_request
+from dreaming.resolve import resolve_request
 
 CAPS = Config().caps  # the operator's defaults: max_side 1024, octaves 6, steps 40, step_size 0.05
 

@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.health import HealthServer, HealthState, state_of
-from bot.metrics import Metrics
+from bot.ops.health import HealthServer, HealthState, state_of
+from bot.ops.metrics import Metrics
 from tests.botkit import dream_pool, fake, idle_pool, pool, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import coffee
 

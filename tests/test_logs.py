@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.logs import FORMAT, JobIdFilter, RedactFilter, job_id_var
+from bot.ops.logs import FORMAT, JobIdFilter, RedactFilter, job_id_var
 
 
 @pytest.fixture

@@ -23,13 +23,13 @@ import pytest
 import pytest_asyncio
 from PIL import Image
 
-from dreaming.errors import BadImage, BadParam, Cancelled, DreamError, UnknownLayer, WeightsError
+from dreaming.errors import (BadImage, BadParam, Cancelled, DreamError, DreamTimeout, Interrupted,
+                             QueueFull, UnknownLayer, UserLimit, WeightsError, WorkerCrashed)
 from dreaming.jobs import DreamJob, JobStatus
 from dreaming.params import DreamParams, LayerTerm
-from dreaming.pool import (DreamPool, DreamTimeout, Interrupted, QueueFull, UserLimit,
-                           WorkerCrashed)
-from dreaming.queue import FairQueue
-from dreaming.worker import pack_error, unpack_error, visible_gpus
+from dreaming.pool import DreamPool
+from dreaming.pool.fair_queue import FairQueue
+from dreaming.pool.worker import pack_error, unpack_error, visible_gpus
 
 QUICK = DreamParams(layers=(LayerTerm("mixed2"),), octaves=1, steps=3, max_side=96, seed=7)
 MID = DreamParams(layers=(LayerTerm("mixed2"),), octaves=2, steps=20, max_side=320, seed=7)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.guild_settings import GuildSettings
+from bot.moderation.guild_settings import GuildSettings
 from bot.store import GUILD_TABLES, LATEST, Store, StoreError, cooldown_left, migrations, quota_reset_at
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

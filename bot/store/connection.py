@@ -16,7 +16,7 @@ from typing import Self
 
 import aiosqlite
 
-from .migrations import StoreError, check_file, prepare
+from bot.store.migrations import StoreError, check_file, prepare
 
 
 class Database:

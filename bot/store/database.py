@@ -17,10 +17,10 @@ import aiosqlite
 
 from dreaming.errors import BadParam
 
-from ..guild_settings import DEFAULTS, SETTINGS, GuildSettings
-from .connection import Database
-from .jobs import FINAL, UNFINISHED, StoredJob
-from .quotas import cooldown_left, quota_day, utc
+from bot.moderation.guild_settings import DEFAULTS, SETTINGS, GuildSettings
+from bot.store.connection import Database
+from bot.store.jobs import FINAL, UNFINISHED, StoredJob
+from bot.store.quotas import cooldown_left, quota_day, utc
 
 log = logging.getLogger(__name__)
 

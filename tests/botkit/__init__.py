@@ -7,8 +7,8 @@ worker pool and model. Import the fixtures into a test module by name:
 """
 from __future__ import annotations
 
-from .chat import DREAM_TIMEOUT, LoopLag, World, custom_id, is_status, settings_of
-from .fixtures import TOKEN, bot_config, dream_pool, fake, idle_pool, pool, start_bot, stop_bot, world
+from tests.botkit.chat import DREAM_TIMEOUT, LoopLag, World, custom_id, is_status, settings_of
+from tests.botkit.fixtures import TOKEN, bot_config, dream_pool, fake, idle_pool, pool, start_bot, stop_bot, world
 
 __all__ = [
     "DREAM_TIMEOUT", "LoopLag", "TOKEN", "World", "bot_config", "custom_id", "dream_pool", "fake",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from tests.fakediscord import FakeDiscord, InteractionRecord, StoredMessage
 
-from .files import FileSpec
+from tests.botkit.files import FileSpec
 
 #: Manage Messages: what makes a moderator for the Delete button.
 MANAGE_MESSAGES = 1 << 13

@@ -31,7 +31,7 @@ from dreaming.pool import DreamPool
 from dreaming.presets import load_presets
 from tests.fakediscord import FakeDiscord
 
-from .chat import World
+from tests.botkit.chat import World
 
 TOKEN = "fake-token-for-tests"
 #: The module pool: one warm worker (the machine has 2 cores), room for the queue tests.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.store import GUILD_TABLES
 
-from .chat import World
+from tests.botkit.chat import World
 
 MANAGE_GUILD = 1 << 5
 

@@ -6,7 +6,7 @@ import pytest
 from dreaming.errors import BadParam, UnknownLayer, UnknownPreset
 from dreaming.params import LIMITS, Clamp, Range
 from dreaming.presets import load_presets
-from dreaming.settings import narrow, resolve_request
+from dreaming.resolve import narrow, resolve_request
 
 
 @pytest.fixture(scope="module")

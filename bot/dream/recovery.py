@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from . import messages
-from .replies import ChannelReplies, upload_limit
-from .store import StoredJob, recovery_action
+from bot.dream import messages
+from bot.dream.replies import ChannelReplies, upload_limit
+from bot.store import StoredJob, recovery_action
 
 if TYPE_CHECKING:
-    from .app import DreamBot
+    from bot.app import DreamBot
 
 log = logging.getLogger(__name__)
 

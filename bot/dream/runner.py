@@ -20,25 +20,26 @@ from dreaming import images
 from dreaming.errors import (
     Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit, WorkerCrashed,
 )
-from dreaming.images_encode import MIN_LIMIT_BYTES
+from dreaming.images import MIN_LIMIT_BYTES
 from dreaming.jobs import DreamJob, DreamResult, JobStatus
 from dreaming.params import Clamp, DreamParams
-from dreaming.settings import resolve_request
+from dreaming.resolve import resolve_request
 
-from . import admission, messages
-from .errors import reply_for
-from .fetch import ImageRef, download
-from .guild_settings import GuildSettings
-from .logs import job_id_var
-from .options import parse_dream_args, settings_line
-from .progress import ProgressReporter
-from .store import StoredJob, params_from_dict, params_to_dict
+from bot.dream import admission
+from bot.dream import messages
+from bot.errors import reply_for
+from bot.dream.fetch import ImageRef, download
+from bot.moderation.guild_settings import GuildSettings
+from bot.ops.logs import job_id_var
+from bot.dream.options import parse_dream_args, settings_line
+from bot.dream.progress import ProgressReporter
+from bot.store import StoredJob, params_from_dict, params_to_dict
 
 if TYPE_CHECKING:
-    from dreaming.handle import JobHandle
+    from dreaming.pool import JobHandle
 
-    from .app import DreamBot
-    from .replies import ChannelReplies, InteractionReplies, MessageReplies
+    from bot.app import DreamBot
+    from bot.dream.replies import ChannelReplies, InteractionReplies, MessageReplies
 
     Replies = MessageReplies | InteractionReplies | ChannelReplies
 
@@ -197,7 +198,7 @@ class DreamRunner:
     async def _follow(self, job: _Job, handle: JobHandle, clamps: list[Clamp], replies,
                       settings: GuildSettings) -> discord.Message | None:
         """Acknowledge, report progress, deliver: the user's view of one queued job."""
-        from .views import cancel_view  # views import the runner's callers; avoid a cycle
+        from bot.dream.views import cancel_view  # views import the runner's callers; avoid a cycle
         view = cancel_view(handle.job_id, job.user_id)
         await replies.ack(messages.queued(handle.position, self.bot.config.discord.prefix), view)
         reporter = ProgressReporter(replies, self.bot.config.dream.progress_interval, view,
@@ -219,7 +220,7 @@ class DreamRunner:
         server's boost tier), so a 413 answer is not the end: the image is encoded again for
         half the refused size, until it fits. None if another run already answered the job.
         """
-        from .views import result_view
+        from bot.dream.views import result_view
         config = self.bot.config
         reminder = config.dream.privacy_reminder if settings.privacy_reminder is None else settings.privacy_reminder
         text = messages.result(settings_line(result.params), messages.clamps(clamps), reminder)

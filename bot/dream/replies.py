@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import discord
 
-from . import messages
+from bot.dream import messages
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from dreaming.errors import DreamError, UserLimit
 from dreaming.params import DreamParams
 from dreaming.presets import Preset, make_preset
 
-from . import messages
-from .errors import CoolingDown, DailyQuotaUsed, LayerNotAllowed, ServerRule
-from .guild_settings import GuildSettings, effective_caps
-from .store import Store, cooldown_left, quota_reset_at
+from bot.dream import messages
+from bot.errors import CoolingDown, DailyQuotaUsed, LayerNotAllowed, ServerRule
+from bot.moderation.guild_settings import GuildSettings, effective_caps
+from bot.store import Store, cooldown_left, quota_reset_at
 
 if TYPE_CHECKING:
-    from .app import DreamBot
+    from bot.app import DreamBot
 
 log = logging.getLogger(__name__)
 

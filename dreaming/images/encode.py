@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image
 
 from dreaming.errors import BadParam
-from dreaming.images_convert import from_array, to_rgb
+from dreaming.images.convert import from_array, to_rgb
 
 log = logging.getLogger(__name__)
 

@@ -17,15 +17,15 @@ from discord.ext import commands
 from dreaming.errors import BadParam
 from dreaming.presets import make_preset
 
-from ..admission import caps_for
-from ..guild_settings import SETTINGS
-from ..setting_text import format_value, parse_setting
-from ..moderation import (
+from bot.dream.admission import caps_for
+from bot.moderation.guild_settings import SETTINGS
+from bot.moderation.setting_text import format_value, parse_setting
+from bot.moderation.checks import (
     MAX_SERVER_PRESETS, history_text, moderator_only, parse_channel, preset_body, presets_text, show_text,
 )
 
 if TYPE_CHECKING:
-    from ..app import DreamBot
+    from bot.app import DreamBot
 
 log = logging.getLogger(__name__)
 

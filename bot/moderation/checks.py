@@ -17,11 +17,11 @@ from discord.ext import commands
 from dreaming.errors import BadParam
 from dreaming.presets import option_fields
 
-from .errors import NotModerator
-from .guild_settings import CAPPED, DEFAULTS, SETTINGS, GuildSettings
-from .options import parse_dream_args
-from .setting_text import format_value
-from .store import AuditEntry, ServerPreset
+from bot.errors import NotModerator
+from bot.moderation.guild_settings import CAPPED, DEFAULTS, SETTINGS, GuildSettings
+from bot.dream.options import parse_dream_args
+from bot.moderation.setting_text import format_value
+from bot.store import AuditEntry, ServerPreset
 
 #: Discord shows at most 25 choices in autocomplete, so a server keeps at most 25 presets.
 MAX_SERVER_PRESETS = 25

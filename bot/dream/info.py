@@ -10,10 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from .. import admission, messages
+from bot.dream import admission
+from bot.dream import messages
 
 if TYPE_CHECKING:
-    from ..app import DreamBot
+    from bot.app import DreamBot
 
 
 class InfoCog(commands.Cog, name="Info"):

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import BadParam
-from .params import INT_FIELDS, LIMITS, Clamp, DreamParams, Range, clamp
-from .presets import Preset, params_from_options
+from dreaming.errors import BadParam
+from dreaming.params import INT_FIELDS, LIMITS, Clamp, DreamParams, Range, clamp
+from dreaming.presets import Preset, params_from_options
 
 #: user-facing option names that are another field's alias
 ALIASES = {"strength": "step_size"}

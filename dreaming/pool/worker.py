@@ -26,7 +26,7 @@ import time
 import traceback
 from typing import Any, Callable
 
-from .errors import DreamError
+from dreaming.errors import DreamError
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,9 @@ def run_worker(conn: Any, weights: str, gpu: str | None, log_level: int) -> None
     for handler in logging.getLogger().handlers:
         handler.addFilter(_JobIdFilter())
     try:
-        from .engine import dream
-        from .images import decode, to_array
-        from .model import load_model
+        from dreaming.engine import dream
+        from dreaming.images import decode, to_array
+        from dreaming.model import load_model
         model = load_model(weights)
     except Exception as exc:  # missing weights, broken install: the pool reports it
         log.exception("worker could not load the model")

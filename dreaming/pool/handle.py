@@ -8,11 +8,11 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Callable
 
-from .errors import DreamError
-from .jobs import DreamJob, DreamResult, JobStatus, Progress
+from dreaming.errors import DreamError
+from dreaming.jobs import DreamJob, DreamResult, JobStatus, Progress
 
 if TYPE_CHECKING:
-    from .pool import DreamPool
+    from dreaming.pool.pool import DreamPool
 
 log = logging.getLogger(__name__)
 

@@ -24,13 +24,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
-from .errors import (  # noqa: F401  (re-exported: the pool's errors, for its callers)
+from dreaming.errors import (
     Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit, WorkerCrashed,
 )
-from .handle import JobHandle
-from .jobs import DreamJob, DreamResult, JobStatus
-from .queue import FairQueue
-from .worker import WorkerProcess, visible_gpus
+from dreaming.pool.handle import JobHandle
+from dreaming.jobs import DreamJob, DreamResult, JobStatus
+from dreaming.pool.fair_queue import FairQueue
+from dreaming.pool.worker import WorkerProcess, visible_gpus
 
 log = logging.getLogger(__name__)
 

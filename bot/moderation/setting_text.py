@@ -15,7 +15,7 @@ from dreaming.errors import BadParam, UnknownLayer
 from dreaming.layers import resolve_layer
 from dreaming.params import LIMITS
 
-from .guild_settings import CAPPED, SETTINGS
+from bot.moderation.guild_settings import CAPPED, SETTINGS
 
 MAX_PENDING = 100
 MAX_DAILY_QUOTA = 10_000

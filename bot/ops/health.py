@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from .metrics import Metrics
+from bot.ops.metrics import Metrics
 
 if TYPE_CHECKING:
-    from .app import DreamBot
+    from bot.app import DreamBot
 
 log = logging.getLogger(__name__)
 

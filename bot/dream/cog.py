@@ -14,13 +14,14 @@ from discord.ext import commands
 
 from dreaming.layers import LAYERS, ALIASES
 
-from .. import admission, messages
-from ..fetch import ImageRef, RecentImages, first_attachment
-from ..replies import InteractionReplies, MessageReplies
-from ..runner import DreamRequest
+from bot.dream import admission
+from bot.dream import messages
+from bot.dream.fetch import ImageRef, RecentImages, first_attachment
+from bot.dream.replies import InteractionReplies, MessageReplies
+from bot.dream.runner import DreamRequest
 
 if TYPE_CHECKING:
-    from ..app import DreamBot
+    from bot.app import DreamBot
 
 log = logging.getLogger(__name__)
 

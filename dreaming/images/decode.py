@@ -18,8 +18,7 @@ The input pipeline, in order (`decode`):
    scale when that is still big enough, which is much faster).
 
 Failures are `BadImage` or `ImageTooLarge`; no Pillow, OS, zlib or struct error
-escapes.  The output side is `encode` (no metadata) and `encode_within` (fits an
-upload limit), from `dreaming.images_encode`.
+escapes.  The output side is in `encode`.
 """
 from __future__ import annotations
 
@@ -33,16 +32,7 @@ from PIL import (BmpImagePlugin, GifImagePlugin, Image, ImageOps, JpegImagePlugi
                  PngImagePlugin, UnidentifiedImageError)
 
 from dreaming.errors import BadImage, DreamError, ImageTooLarge
-# The public API lives here; the two modules below hold its halves.
-from dreaming.images_convert import fit_within, fitted_size, from_array, to_array, to_rgb
-from dreaming.images_encode import (
-    encode, encode_within, extension_for, format_for_path)
-
-__all__ = [
-    "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE", "decode", "load", "to_rgb", "fit_within",
-    "fitted_size", "to_array", "from_array", "encode", "encode_within",
-    "format_for_path", "extension_for",
-]
+from dreaming.images.convert import fit_within, fitted_size, to_rgb
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ import re
 
 import discord
 
-from . import messages
-from .fetch import first_attachment
-from .options import options_from_settings_line
-from .replies import InteractionReplies
-from .runner import DreamRequest
+from bot.dream import messages
+from bot.dream.fetch import first_attachment
+from bot.dream.options import options_from_settings_line
+from bot.dream.replies import InteractionReplies
+from bot.dream.runner import DreamRequest
 
 log = logging.getLogger(__name__)
 

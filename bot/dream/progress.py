@@ -9,7 +9,7 @@ import discord
 
 from dreaming.jobs import Progress
 
-from . import messages
+from bot.dream import messages
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,68 @@
+"""Every word the engine says to a person, in one place: `explain(error)`.
+
+Errors carry data (`dreaming.errors`); this module turns them into one line that says
+what to do. It is looked up by class name, walking the class's bases, so it needs no
+import of the error classes (they ask it for their `str()`), and a front end that
+wants other words (a translation, the bot's voice) swaps a function here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+
+def explain(error: BaseException) -> str:
+    """The one-line, user-facing text for a `DreamError` (or any exception)."""
+    for cls in type(error).__mro__:
+        if (describe := _TEXTS.get(cls.__name__)) is not None:
+            return describe(error)
+    return str(error.args[0]) if error.args else type(error).__name__
+
+
+def size_text(n: int) -> str:
+    """Bytes as people read them: `8 MiB`, `512 KiB`."""
+    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
+
+
+def _too_large(e) -> str:
+    if e.limit_bytes is not None:
+        what = f"the file is over the {size_text(e.limit_bytes)} limit"
+    else:
+        size = f"{e.width}x{e.height}" if e.width and e.height else "the image"
+        what = (f"{size} has a side over the limit of {e.limit_side} px" if e.limit_side is not None
+                else f"{size} is over the limit of {(e.limit_pixels or 0) / 1e6:g} megapixels")
+    return f"Image too large: {what}. Send a smaller image."
+
+
+def _unknown(kind: str, listing: str) -> Callable:
+    def text(e) -> str:
+        hint = f" Did you mean '{e.suggestion}'?" if e.suggestion else ""
+        return f"Unknown {kind} '{e.name}'.{hint} {listing}: {', '.join(e.valid)}."
+    return text
+
+
+_TEXTS: dict[str, Callable] = {
+    "BadImage": lambda e: (f"Can't read that image: {e.reason}. "
+                           "Try a PNG, JPEG, WebP, GIF or BMP file."),
+    "ImageTooLarge": _too_large,
+    "UnknownLayer": _unknown("layer", "Valid layers"),
+    "UnknownPreset": _unknown("preset", "Presets"),
+    "UnknownOption": _unknown("option", "Options"),
+    "BadParam": lambda e: f"Bad value for {e.name}: {e.value!r} ({e.reason}).",
+    "WeightsError": lambda e: f"Model weights unavailable: {e.reason}. {e.fix}",
+    "Cancelled": lambda e: "The dream was cancelled.",
+    "QueueFull": lambda e: (f"The queue is full ({e.limit} dreams waiting). "
+                            "Try again in a few minutes."),
+    "UserLimit": lambda e: (f"You already have {e.limit} {plural(e.limit, 'dream')} waiting or "
+                            "running. Wait for one to finish, or cancel one."),
+    "DreamTimeout": lambda e: (f"The dream took longer than {e.seconds:g} s and was stopped. "
+                               "Try a smaller size or fewer steps."),
+    "WorkerCrashed": lambda e: (f"The dream worker failed ({e.reason}). Try again; "
+                                "a smaller size needs less memory."),
+    "Interrupted": lambda e: ("Dreaming is restarting, so this dream was not finished. "
+                              "Send it again in a minute."),
+}
+
+
+def plural(count: int, word: str) -> str:
+    """`dream` or `dreams`, as `count` needs."""
+    return word if count == 1 else word + "s"

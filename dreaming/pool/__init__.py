@@ -1,0 +1,16 @@
+"""A bounded, fair pool of warm dream workers, for an asyncio program.
+
+- `pool`: `DreamPool`, the one interface (`submit`, `cancel`, `close`, `stats`);
+- `handle`: `JobHandle`, the submitter's view of one job;
+- `fair_queue`: `FairQueue`, the round-robin order across users (pure, no processes);
+- `protocol`: the typed messages between the pool and its worker processes;
+- `worker`: the worker process (model kept warm) and the parent's handle on it.
+
+Nothing here imports TensorFlow; only the worker processes do.
+"""
+from __future__ import annotations
+
+from dreaming.pool.handle import JobHandle
+from dreaming.pool.pool import DreamPool, PoolStats
+
+__all__ = ["DreamPool", "JobHandle", "PoolStats"]
