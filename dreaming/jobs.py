@@ -7,6 +7,8 @@ from enum import Enum
 
 import numpy as np
 
+from dreaming.errors import (Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit,
+                             WorkerCrashed)
 from dreaming.params import DreamParams
 
 
@@ -34,7 +36,8 @@ class DreamResult:
 
 
 class JobStatus(str, Enum):
-    """Where a job is in the pool. The last four are final."""
+    """Where a job is, and how it ended: the one vocabulary of the pool, the store, the
+    metrics and the replies. `queued` and `running` are live; every other member is final."""
 
     #: waiting in the fair queue for a free worker
     queued = "queued"
@@ -42,12 +45,42 @@ class JobStatus(str, Enum):
     running = "running"
     #: finished; the result holds the image
     done = "done"
-    #: ended with an error (bad image, unknown layer, worker crash, pool shut down)
-    failed = "failed"
-    #: cancelled by the user, while queued or while running
+    #: cancelled by the user (or a moderator), while queued or while running
     cancelled = "cancelled"
     #: ran longer than the pool's job timeout
     timed_out = "timed_out"
+    #: the worker process died or raised a bug while dreaming it
+    crashed = "crashed"
+    #: the pool or the bot shut down (or restarted too often) before it finished
+    interrupted = "interrupted"
+    #: turned away at once: the queue or the user's allowance was full
+    busy = "busy"
+    #: the request itself was bad (image, layer, value) or a server rule refused it
+    refused = "refused"
+    #: anything else: a failure on our side (Discord errors, bugs)
+    failed = "failed"
+
+    @property
+    def final(self) -> bool:
+        return self not in (JobStatus.queued, JobStatus.running)
+
+    @classmethod
+    def of_error(cls, error: BaseException) -> JobStatus:
+        """The final status of a job that ended with `error`."""
+        for kind, status in _STATUS_OF_ERROR:
+            if isinstance(error, kind):
+                return status
+        return cls.refused if isinstance(error, DreamError) else cls.failed
+
+
+_STATUS_OF_ERROR = (
+    (Cancelled, JobStatus.cancelled), (DreamTimeout, JobStatus.timed_out),
+    (WorkerCrashed, JobStatus.crashed), (Interrupted, JobStatus.interrupted),
+    ((QueueFull, UserLimit), JobStatus.busy),
+)
+#: the live statuses and the final ones, as the store's SQL lists them
+LIVE = tuple(s.value for s in JobStatus if not s.final)
+FINAL = tuple(s.value for s in JobStatus if s.final)
 
 
 @dataclass(frozen=True)

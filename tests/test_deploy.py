@@ -29,7 +29,7 @@ def test_every_copied_path_exists():
 def test_image_bakes_weights_with_the_same_setup_step_as_a_fresh_machine():
     setup = (REPO / "scripts" / "setup.sh").read_text()
     assert "python -m dreaming.weights" in setup
-    assert re.search(r"^RUN python -m dreaming\.setup", DOCKERFILE, re.M)
+    assert re.search(r"^RUN python -m dreaming\.weights", DOCKERFILE, re.M)
 
 
 def test_image_runs_as_a_non_root_user_with_data_on_a_volume():
