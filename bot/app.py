@@ -30,6 +30,7 @@ from bot.ops.health import HealthServer, state_of
 from bot.ops.metrics import Metrics
 from bot.dream.recovery import recover_jobs
 from bot.dream.runner import DreamRunner
+from bot.dream.views import DYNAMIC_ITEMS
 from bot.store import Store, StoredJob
 
 log = logging.getLogger(__name__)
@@ -59,18 +60,19 @@ class DreamBot(commands.Bot):
                                                                   replied_user=True),
                          help_command=None)
         self.config, self.pool, self.presets, self.store = config, pool, presets, store
-        self.runner = DreamRunner(self)
         self.metrics = Metrics(pool.stats)
         self.http_session: aiohttp.ClientSession | None = None
+        self.runner: DreamRunner | None = None  #: made in `setup_hook`, with the HTTP session
         self.recovered: set[asyncio.Task] = set()  #: jobs from before a restart, running again
         self._recovery: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
-        from bot.dream.views import DYNAMIC_ITEMS  # buttons from before a restart keep working
         self.http_session = aiohttp.ClientSession()
+        self.runner = DreamRunner(config=self.config, pool=self.pool, store=self.store, presets=self.presets,
+                                  metrics=self.metrics, http=self.http_session)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons from before a restart keep working
         self.tree.on_error = self.on_app_command_error
         if self.config.discord.sync_commands:
             await self._sync_commands()
@@ -111,7 +113,7 @@ class DreamBot(commands.Bot):
         """Stop in stages: the pool (running dreams get `grace` s, queued ones are told they
         were interrupted), then the replies that produced, then Discord."""
         await self.pool.close(grace=grace)
-        if not await self.runner.wait_idle(REPLY_GRACE):
+        if self.runner is not None and not await self.runner.wait_idle(REPLY_GRACE):
             log.warning("closing with replies still unsent")
         await self.close()
 

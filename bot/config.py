@@ -7,7 +7,6 @@ bot never starts half-configured. `config.yaml.example` documents each key.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import os
 import types
 import typing
@@ -15,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from dreaming.params import LIMITS
+from dreaming.parsing import did_you_mean
 
 DEFAULT_PRIVACY_REMINDER = (
     "Privacy: please don't upload photos of yourself or of other people. "
@@ -42,6 +44,10 @@ class PoolConfig:
     per_user: int = 2
     job_timeout: float = 600.0
     weights: str = "inception-2015"
+
+
+#: `LimitsConfig` fields that cap a `DreamParams` field of the same name
+CAPPED_FIELDS = ("max_side", "octaves", "steps", "step_size")
 
 
 @dataclass(frozen=True)
@@ -92,9 +98,7 @@ class Config:
     @property
     def caps(self) -> dict[str, float]:
         """The operator's caps on dream settings, by `DreamParams` field."""
-        lim = self.limits
-        return {"max_side": lim.max_side, "octaves": lim.octaves, "steps": lim.steps,
-                "step_size": lim.step_size}
+        return {field: getattr(self.limits, field) for field in CAPPED_FIELDS}
 
 
 def load_config(path: str | os.PathLike | None, env: typing.Mapping[str, str] = os.environ) -> Config:
@@ -147,8 +151,8 @@ def _build(cls, raw: object, where: str):
     for key, value in raw.items():
         name = f"{where}.{key}" if where else str(key)
         if key not in fields:
-            close = difflib.get_close_matches(str(key), fields, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(fields)}"
+            close = did_you_mean(key, fields)
+            hint = f"; did you mean '{close}'?" if close else f"; known keys: {', '.join(fields)}"
             raise ConfigError(f"unknown config key '{name}'{hint}")
         kind = hints[key]
         if dataclasses.is_dataclass(kind):
@@ -174,6 +178,12 @@ def _coerce(value: object, kind, name: str):
     raise ConfigError(f"config key '{name}' must be {wanted}, not {value!r}")
 
 
+def _within_engine_limits(limits: LimitsConfig) -> list[tuple[str, bool, str]]:
+    """The operator's caps may narrow the engine's `LIMITS`, never widen them."""
+    return [(f"limits.{field}", getattr(limits, field) in LIMITS[field],
+             f"must be between {LIMITS[field].low:g} and {LIMITS[field].high:g}") for field in CAPPED_FIELDS]
+
+
 def _check_values(config: Config) -> None:
     checks = [
         ("discord.prefix", bool(config.discord.prefix.strip()), "must not be empty"),
@@ -182,10 +192,7 @@ def _check_values(config: Config) -> None:
         ("pool.max_queue", config.pool.max_queue >= 1, "must be at least 1"),
         ("pool.per_user", config.pool.per_user >= 1, "must be at least 1"),
         ("pool.job_timeout", config.pool.job_timeout > 0, "must be positive"),
-        ("limits.max_side", 75 <= config.limits.max_side <= 8192, "must be between 75 and 8192"),
-        ("limits.octaves", 1 <= config.limits.octaves <= 8, "must be between 1 and 8"),
-        ("limits.steps", 1 <= config.limits.steps <= 200, "must be between 1 and 200"),
-        ("limits.step_size", 0 < config.limits.step_size <= 0.2, "must be above 0 and at most 0.2"),
+        *_within_engine_limits(config.limits),
         ("limits.max_attachment_mb", 0 < config.limits.max_attachment_mb <= 500, "must be above 0 and at most 500"),
         ("limits.max_megapixels", 0 < config.limits.max_megapixels <= 200, "must be above 0 and at most 200"),
         ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),

@@ -1,7 +1,10 @@
-"""The one place that turns failures into replies.
+"""The bot's own error types (data, no prose) and the one handler that turns any failure
+into a reply.
 
-Known `DreamError` types carry their own one-line, user-facing text; anything else is a
-bug: logged with its traceback and answered with a short generic line, never the trace.
+The words are in `bot.dream.messages` (`error_text`): the engine's errors read as
+`dreaming.messages` says, except where the bot speaks in its own voice (the busy reply,
+server rules). Anything else is a bug: logged with its traceback and answered with a
+short generic line, never the trace.
 """
 from __future__ import annotations
 
@@ -22,25 +25,26 @@ log = logging.getLogger(__name__)
 class ServerRule(DreamError):
     """A request this server's moderators' settings refuse (not a problem with the request itself)."""
 
+    def __str__(self) -> str:
+        return messages.error_text(self)
+
 
 class CoolingDown(ServerRule):
     def __init__(self, seconds_left: float):
         self.seconds_left = seconds_left
-        super().__init__(f"Slow down: this server allows one dream every so often; "
-                         f"try again in {max(1, round(seconds_left))} s.")
+        super().__init__(seconds_left)
 
 
 class DailyQuotaUsed(ServerRule):
     def __init__(self, quota: int, resets_at: datetime):
         self.quota, self.resets_at = quota, resets_at
-        super().__init__(f"You used this server's daily quota of {quota} dream(s); "
-                         f"it resets at {resets_at:%H:%M} UTC.")
+        super().__init__(quota, resets_at)
 
 
 class LayerNotAllowed(ServerRule):
     def __init__(self, layer: str, allowed: tuple[str, ...]):
         self.layer, self.allowed = layer, allowed
-        super().__init__(f"Layer '{layer}' is not allowed on this server. Allowed layers: {', '.join(allowed)}.")
+        super().__init__(layer, allowed)
 
 
 class NotModerator(commands.CheckFailure):
@@ -52,7 +56,7 @@ def reply_for(error: BaseException, *, job_id: str | None = None) -> str:
     while getattr(error, "original", None) is not None:  # CommandInvokeError, HybridCommandError & co.
         error = error.original
     if isinstance(error, DreamError):
-        return f"⚠️ {error}"
+        return f"⚠️ {messages.error_text(error)}"
     if isinstance(error, (commands.CommandOnCooldown, app_commands.CommandOnCooldown)):
         return f"⏳ Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, (commands.CheckFailure, app_commands.CheckFailure)):

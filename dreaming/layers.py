@@ -18,7 +18,6 @@ No TensorFlow here: the bot process imports this module to check requests.
 """
 from __future__ import annotations
 
-import difflib
 import logging
 import math
 import re
@@ -26,14 +25,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dreaming.errors import BadParam, UnknownLayer
-from dreaming.params import MAX_LAYER_TERMS, LayerTerm
+from dreaming.parsing import did_you_mean
 
 log = logging.getLogger(__name__)
 
+#: most terms in one objective
+MAX_LAYER_TERMS = 8
 #: longest spec accepted; a real spec of 8 weighted channel terms fits in about 120
 MAX_SPEC_CHARS = 200
 #: weights are relative, so a larger ratio than this only hides the smaller term
 MAX_WEIGHT = 100.0
+
+
+@dataclass(frozen=True)
+class LayerTerm:
+    """One term of the objective: maximise `weight` x mean activation of `layer`."""
+
+    layer: str  #: InceptionV3 layer that runs, e.g. "mixed5"
+    weight: float = 1.0  #: relative weight in a blend
+    channel: int | None = None  #: one channel of the layer, or all of them
+    requested: str | None = None  #: what the user typed, when it was an alias ("mixed4c")
+
+    def describe(self) -> str:
+        """`mixed4c→mixed5/97:1.5`, as shown to users: what was asked and what ran."""
+        name = self.layer if self.channel is None else f"{self.layer}/{self.channel}"
+        if self.requested and self.requested != self.layer:
+            name = f"{self.requested}→{name}"
+        return name if self.weight == 1.0 else f"{name}:{self.weight:g}"
 
 
 @dataclass(frozen=True)
@@ -235,5 +253,4 @@ def _suggest(name: str) -> str | None:
         last = max((alias[-1] for alias in ALIASES if alias[5:-1] == str(number)), default=None)
         if letter and last:
             return f"{prefix}{number}{min(letter, last)}"
-    close = difflib.get_close_matches(name, _KNOWN, n=1, cutoff=0.6)
-    return close[0] if close else None
+    return did_you_mean(name, _KNOWN)

@@ -50,7 +50,7 @@ _TEXTS: dict[str, Callable] = {
     "BadParam": lambda e: f"Bad value for {e.name}: {e.value!r} ({e.reason}).",
     "WeightsError": lambda e: f"Model weights unavailable: {e.reason}. {e.fix}",
     "Cancelled": lambda e: "The dream was cancelled.",
-    "QueueFull": lambda e: (f"The queue is full ({e.limit} dreams waiting). "
+    "QueueFull": lambda e: (f"The queue is full ({e.limit} {plural(e.limit, 'dream')} waiting). "
                             "Try again in a few minutes."),
     "UserLimit": lambda e: (f"You already have {e.limit} {plural(e.limit, 'dream')} waiting or "
                             "running. Wait for one to finish, or cancel one."),

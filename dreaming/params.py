@@ -2,41 +2,40 @@
 
 A `DreamParams` is plain data (picklable, frozen). Layer names inside it are
 already resolved to InceptionV3 names by `dreaming.layers.parse_layer_spec`.
+`LIMITS` is the one home of the engine's ranges: the CLI, presets, the bot's config
+validation and its slash-command ranges all derive from it. `OPTIONS` is the one home
+of the words people type for each setting.
 """
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 from dreaming.errors import BadParam
-
-
-@dataclass(frozen=True)
-class LayerTerm:
-    """One term of the objective: maximise `weight` x mean activation of `layer`."""
-
-    layer: str  #: InceptionV3 layer that runs, e.g. "mixed5"
-    weight: float = 1.0  #: relative weight in a blend
-    channel: int | None = None  #: one channel of the layer, or all of them
-    requested: str | None = None  #: what the user typed, when it was an alias ("mixed4c")
-
-    def describe(self) -> str:
-        """`mixed4c→mixed5/97:1.5`, as shown to users: what was asked and what ran."""
-        name = self.layer if self.channel is None else f"{self.layer}/{self.channel}"
-        if self.requested and self.requested != self.layer:
-            name = f"{self.requested}→{name}"
-        return name if self.weight == 1.0 else f"{name}:{self.weight:g}"
+from dreaming.layers import LayerTerm, check_terms
+from dreaming.parsing import parse_number
 
 
 @dataclass(frozen=True)
 class Range:
+    """An inclusive range of allowed values."""
+
     low: float
     high: float
     unit: str = ""
 
     def __str__(self) -> str:
         return f"{_num(self.low)}..{_num(self.high)}{self.unit}"
+
+    def __contains__(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+    def clamp(self, value: float) -> float:
+        return min(max(value, self.low), self.high)
+
+    def below(self, cap: float) -> Range:
+        """This range with its top lowered to `cap` (never raised, never under `low`)."""
+        return Range(self.low, max(self.low, min(self.high, cap)), self.unit)
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,27 @@ LIMITS: dict[str, Range] = {
     "seed": Range(0, 2**32 - 1),
 }
 INT_FIELDS = {"octaves", "steps", "jitter", "tile", "max_side", "seed"}
-MAX_LAYER_TERMS = 8
+
+#: The words people type (CLI flags, `!dream key=value`, slash options, settings lines),
+#: each naming the `DreamParams` field it sets. Front ends take their keys from here.
+OPTIONS: dict[str, str] = {
+    "preset": "preset", "layers": "layers", "layer": "layers", "strength": "step_size",
+    "octaves": "octaves", "octave_scale": "octave_scale", "steps": "steps", "jitter": "jitter",
+    "smoothing": "smoothing", "seed": "seed", "size": "max_side", "tile": "tile",
+}
+#: The word shown to people for a field, where it differs from the field's name.
+_SHOWN = {"step_size": "strength", "max_side": "size"}
+
+
+def option_name(field: str) -> str:
+    """The word people type for `field`: `step_size` -> `strength`, `max_side` -> `size`."""
+    return _SHOWN.get(field, field)
+
+
+def option_field(word: str) -> str | None:
+    """The `DreamParams` field an option word sets (any case), also its own field name."""
+    key = word.strip().lower()
+    return OPTIONS.get(key) or (key if key in _FIELDS else None)
 
 
 @dataclass(frozen=True)
@@ -117,10 +136,8 @@ def validate(params: DreamParams) -> DreamParams:
         if value is None and name == "seed":  # the one optional number: None = pick one
             continue
         _check_type(name, value)
-        if not rng.low <= value <= rng.high:
+        if value not in rng:
             raise BadParam(name, value, f"allowed {rng}")
-    # Imported here: dreaming.layers imports LayerTerm from this module.
-    from dreaming.layers import check_terms
     check_terms(params.layers)  # names, channels, weights, duplicates, count
     return params
 
@@ -135,7 +152,7 @@ def clamp(params: DreamParams, limits: dict[str, Range] | None = None
         if value is None:
             continue
         _check_type(name, value)
-        used = min(max(value, rng.low), rng.high)
+        used = rng.clamp(value)
         if name in INT_FIELDS:
             used = int(used)
         if used != value:
@@ -145,14 +162,13 @@ def clamp(params: DreamParams, limits: dict[str, Range] | None = None
 
 
 def _check_type(name: str, value: object) -> None:
-    ok = isinstance(value, int) if name in INT_FIELDS else isinstance(value, (int, float))
-    if not ok or isinstance(value, bool):
-        kind = "a whole number" if name in INT_FIELDS else "a number"
-        raise BadParam(name, value, f"must be {kind}")
-    if not math.isfinite(value):  # nan would slip through every range check and clamp
-        raise BadParam(name, value, "must be a finite number")
+    # nan would slip through every range check and clamp: parse_number refuses it
+    parse_number(name, value, whole=name in INT_FIELDS, text_ok=False)
 
 
 def _num(value: float) -> str:
     """`4294967295`, not `4.29497e+09`: whole bounds are shown exactly."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+_FIELDS = {f.name for f in dataclasses.fields(DreamParams)}

@@ -12,7 +12,6 @@ No TensorFlow here: the bot process imports this module.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import logging
 import os
 import re
@@ -26,17 +25,14 @@ import yaml
 
 from dreaming.errors import BadParam, UnknownLayer, UnknownPreset
 from dreaming.layers import parse_layer_spec
-from dreaming.params import INT_FIELDS, DreamParams, LayerTerm, validate
+from dreaming.params import INT_FIELDS, OPTIONS, DreamParams, LayerTerm, option_field, validate
+from dreaming.parsing import did_you_mean, parse_number
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PRESET = "classic"
 #: `DreamParams` fields a preset or an option may set (`preset` is set by choosing one)
 SETTINGS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DreamParams) if f.name != "preset")
-#: what `params_from_options` accepts: the settings, the preset's name, and `strength`,
-#: the word settings lines use for step_size
-OPTIONS: tuple[str, ...] = ("preset", *SETTINGS, "strength")
-_OPTION_FIELDS = {"strength": "step_size"}
 # Preset names go into slash-command choices and button ids: short and plain.
 _NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _MAX_DESCRIPTION = 100  # Discord's limit for a choice's label
@@ -73,8 +69,7 @@ def get_preset(name: str, presets: Mapping[str, Preset]) -> Preset:
     key = name.strip().lower()
     if key in presets:
         return presets[key]
-    close = difflib.get_close_matches(key, list(presets), n=1, cutoff=0.6)
-    raise UnknownPreset(name.strip(), close[0] if close else None, list(presets))
+    raise UnknownPreset(name.strip(), did_you_mean(key, presets), list(presets))
 
 
 def apply_preset(preset: Preset, base: DreamParams | None = None) -> DreamParams:
@@ -87,7 +82,7 @@ def params_from_options(options: Mapping[str, object],
                         presets: Mapping[str, Preset] | None = None) -> DreamParams:
     """`DreamParams` from a user's options: the preset (default classic), then the rest.
 
-    Keys are `OPTIONS`; a value of None means "not given" (so argparse defaults can
+    Keys are `dreaming.params.OPTIONS` words or field names; a value of None means "not given" (so argparse defaults can
     be passed straight in). Numbers may come as text ("20", "1.4"); `layers` is a
     spec string; `octaves` also takes "4x1.4" (count and scale, as settings lines
     write them). Raises `BadParam` (unknown key with a suggestion, wrong type, out
@@ -108,10 +103,12 @@ def params_from_options(options: Mapping[str, object],
 
 
 def option_fields(key: str, value: object) -> list[tuple[str, object]]:
-    """One user option (`OPTIONS`; numbers may be text) as checked (field, value) pairs:
-    `strength` sets step_size, `octaves=4x1.4` sets octaves and octave_scale."""
-    if key not in OPTIONS:
-        raise BadParam(key, value, "unknown setting; " + _did_you_mean(key, OPTIONS))
+    """One user option (an `OPTIONS` word or a field; numbers may be text) as checked
+    (field, value) pairs: `strength` sets step_size, `octaves=4x1.4` sets octaves and
+    octave_scale."""
+    field = option_field(key)
+    if field is None or field == "preset":
+        raise BadParam(key, value, "unknown setting; " + _did_you_mean(key, tuple(OPTIONS)))
     if key == "octaves" and isinstance(value, str) and "x" in value.lower():
         count, _, scale = value.lower().partition("x")
         try:
@@ -119,7 +116,7 @@ def option_fields(key: str, value: object) -> list[tuple[str, object]]:
                     _setting("octave_scale", scale.strip(), "octave_scale", text_ok=True)]
         except BadParam as err:
             raise BadParam(key, value, f"write count x scale, e.g. 4x1.4; {err.name} {err.reason}") from None
-    return [_setting(_OPTION_FIELDS.get(key, key), value, key, text_ok=True)]
+    return [_setting(field, value, key, text_ok=True)]
 
 
 def _setting(field: str, value: object, label: str, *, text_ok: bool) -> tuple[str, object]:
@@ -132,7 +129,7 @@ def _setting(field: str, value: object, label: str, *, text_ok: bool) -> tuple[s
         if field == "layers":
             value = _layers(value)
         elif value is not None or field != "seed":
-            value = _number(field, value, text_ok)
+            value = parse_number(field, value, whole=field in INT_FIELDS, text_ok=text_ok)
         validate(DreamParams().replace(**{field: value}))
     except BadParam as err:
         if err.name == label:
@@ -147,19 +144,6 @@ def _layers(value: object) -> tuple[LayerTerm, ...]:
     if isinstance(value, (tuple, list)) and all(isinstance(t, LayerTerm) for t in value):
         return tuple(value)  # already parsed, e.g. by the bot's layer option
     raise BadParam("layers", value, "must be a layer spec such as 'mixed4:1,mixed5:1.5'")
-
-
-def _number(field: str, value: object, text_ok: bool) -> object:
-    """Text to a number where allowed; ints to floats for float fields. Types are checked by `validate`."""
-    whole = field in INT_FIELDS
-    if text_ok and isinstance(value, str):
-        try:
-            return int(value) if whole else float(value)
-        except ValueError:
-            raise BadParam(field, value, f"must be {'a whole number' if whole else 'a number'}") from None
-    if not whole and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    return value
 
 
 def _read_file(source: Path | Traversable, label: str) -> dict[str, Preset]:
@@ -218,6 +202,6 @@ def make_preset(name: object, body: object, label: str) -> Preset:
 
 
 def _did_you_mean(key: object, valid: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(key), valid, n=1, cutoff=0.6)
-    hint = f"did you mean '{close[0]}'? " if close else ""
+    close = did_you_mean(key, valid)
+    hint = f"did you mean '{close}'? " if close else ""
     return f"{hint}valid: {', '.join(valid)}"

@@ -9,21 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dreaming.errors import BadParam
-from dreaming.params import INT_FIELDS, LIMITS, Clamp, DreamParams, Range, clamp
+from dreaming.params import INT_FIELDS, LIMITS, Clamp, DreamParams, Range, clamp, option_field
+from dreaming.parsing import parse_number
 from dreaming.presets import Preset, params_from_options
-
-#: user-facing option names that are another field's alias
-ALIASES = {"strength": "step_size"}
-
 
 def narrow(limits: Mapping[str, Range], caps: Mapping[str, float]) -> dict[str, Range]:
     """`limits` with each capped field's upper bound lowered to its cap (never raised)."""
-    narrowed = dict(limits)
-    for field, cap in caps.items():
-        rng = narrowed[field]
-        narrowed[field] = Range(rng.low, max(rng.low, min(rng.high, cap)), rng.unit)
-    return narrowed
+    return {**limits, **{field: limits[field].below(cap) for field, cap in caps.items()}}
 
 
 def resolve_request(options: Mapping[str, object], presets: Mapping[str, Preset],
@@ -40,32 +32,16 @@ def resolve_request(options: Mapping[str, object], presets: Mapping[str, Preset]
     clamped: list[Clamp] = []
     given: dict[str, object] = {"preset": default_preset}
     for key, value in options.items():
-        field = ALIASES.get(key, key)
+        field = option_field(key)
         if value is None or field not in limits or key == "octaves" and "x" in str(value).lower():
             given[key] = value
             continue
-        number = _number(key, field, value)
-        rng = limits[field]
-        used = min(max(number, rng.low), rng.high)
+        # A float for a whole-number field (a slash option) is clamped and truncated below.
+        number = parse_number(key, value, whole=field in INT_FIELDS and not isinstance(value, float))
+        used = limits[field].clamp(number)
         used = int(used) if field in INT_FIELDS else float(used)
         if used != number:
             clamped.append(Clamp(key, number, used))
         given[key] = used
     params, more = clamp(params_from_options(given, presets), limits)
     return params, clamped + more  # `more`: preset values above the caps
-
-
-def _number(key: str, field: str, value: object) -> float:
-    if isinstance(value, bool):
-        raise BadParam(key, value, "must be a number")
-    if isinstance(value, (int, float)):
-        number = value
-    else:
-        try:
-            number = int(str(value)) if field in INT_FIELDS else float(str(value))
-        except ValueError:
-            kind = "a whole number" if field in INT_FIELDS else "a number"
-            raise BadParam(key, value, f"must be {kind}") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise BadParam(key, value, "must be a finite number")
-    return number

@@ -45,7 +45,7 @@ async def test_full_queue_answers_at_once(world, start_bot, pool, monkeypatch):
     refused = await world.say(world.mod, TINY, cat())
     reply = await world.reply_to(refused)
 
-    assert "The queue is full (1 dreams waiting)" in reply.content and "\n" not in reply.content
+    assert "The queue is full (1 dream waiting)" in reply.content and "\n" not in reply.content
     assert pool.stats().queued == 1
 
 
@@ -58,7 +58,7 @@ async def test_per_user_limit(world, start_bot, pool, monkeypatch):
     second = await world.say(world.alice, TINY, cat())
     reply = await world.reply_to(second)
 
-    assert "You already have 1 dream(s) waiting or running" in reply.content
+    assert "You already have 1 dream waiting or running" in reply.content
     other = await world.say(world.bob, TINY, cat())  # the limit is per user: bob still queues
     assert "#1 in line" in (await world.status_of(other)).content
 

@@ -63,7 +63,7 @@ async def test_cooldown_is_enforced_and_exempt_roles_skip_it(world, staff, start
 async def test_daily_quota_is_enforced_and_shown(world, staff, start_bot, idle_pool):
     await start_bot(idle_pool)
     await configure(world, staff, "daily_quota 2")
-    assert "You used 0 of 2 dream(s) today; 2 left" in await quota_of(world, world.alice)
+    assert "You used 0 of 2 dreams today; 2 left" in await quota_of(world, world.alice)
 
     accepted = [await dream(world, world.alice), await dream(world, world.alice, coffee)]
     refused = await dream(world, world.alice)
@@ -71,8 +71,8 @@ async def test_daily_quota_is_enforced_and_shown(world, staff, start_bot, idle_p
     by_prefix = (await world.reply_to(command)).content
 
     assert all(is_status_text(text) for text in accepted), accepted
-    assert refused == "⚠️ You used this server's daily quota of 2 dream(s); it resets at 00:00 UTC."
-    assert "You used 2 of 2 dream(s) today; 0 left. The quota resets at 00:00 UTC" in by_prefix
+    assert refused == "⚠️ You used this server's daily quota of 2 dreams; it resets at 00:00 UTC."
+    assert "You used 2 of 2 dreams today; 0 left. The quota resets at 00:00 UTC" in by_prefix
     assert idle_pool.stats().queued == 2
 
 

@@ -6,7 +6,7 @@ import pytest
 from dreaming.errors import BadParam, UnknownLayer
 from dreaming.layers import (ALIASES, LAYERS, MAX_SPEC_CHARS, describe_layers, format_layer_spec,
                              parse_layer_spec, resolve_layer)
-from dreaming.params import MAX_LAYER_TERMS, LayerTerm
+from dreaming.layers import MAX_LAYER_TERMS, LayerTerm
 
 
 def test_single_layer():

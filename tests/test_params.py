@@ -6,7 +6,8 @@ import math
 import pytest
 
 from dreaming.errors import BadParam, UnknownLayer
-from dreaming.params import INT_FIELDS, LIMITS, MAX_LAYER_TERMS, Clamp, DreamParams, LayerTerm, Range, clamp, validate
+from dreaming.layers import MAX_LAYER_TERMS
+from dreaming.params import INT_FIELDS, LIMITS, Clamp, DreamParams, LayerTerm, Range, clamp, validate
 
 FLOAT_FIELDS = sorted(set(LIMITS) - INT_FIELDS)
 

@@ -11,7 +11,8 @@ import pytest
 from dreaming.errors import BadParam, UnknownLayer, UnknownPreset
 from dreaming.layers import parse_layer_spec
 from dreaming.params import LIMITS, DreamParams, validate
-from dreaming.presets import (DEFAULT_PRESET, OPTIONS, SETTINGS, Preset, apply_preset, get_preset,
+from dreaming.params import OPTIONS, option_name
+from dreaming.presets import (DEFAULT_PRESET, SETTINGS, Preset, apply_preset, get_preset,
                               load_presets, params_from_options)
 
 
@@ -206,7 +207,7 @@ def test_default_presets_are_the_builtin_ones(builtin):
 
 @pytest.mark.parametrize("options, name, fragment", [
     ({"step": 5}, "step", "did you mean 'steps'"),
-    ({"layer": "mixed4"}, "layer", "did you mean 'layers'"),
+    ({"stepz": 3}, "stepz", "did you mean 'steps'"),
     ({"colour": "red"}, "colour", "valid: preset"),
     ({"steps": "many"}, "steps", "whole number"),
     ({"steps": 2.5}, "steps", "whole number"),
@@ -241,7 +242,8 @@ def test_bad_layer_and_preset_options_keep_their_types(builtin):
 
 def test_options_cover_every_setting():
     assert set(SETTINGS) == {f for f in DreamParams.__dataclass_fields__ if f != "preset"}
-    assert set(OPTIONS) == {*SETTINGS, "preset", "strength"}
+    assert set(OPTIONS.values()) == {*SETTINGS, "preset"}  # every field has a word people type
+    assert {OPTIONS[option_name(field)] for field in SETTINGS} == set(SETTINGS)
 
 
 def test_importing_stays_tensorflow_free():

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.moderation.guild_settings import GuildSettings
-from bot.store import GUILD_TABLES, LATEST, Store, StoreError, cooldown_left, migrations, quota_reset_at
+from bot.store import GUILD_TABLES, LATEST, Store, StoreError, StoredJob, cooldown_left, migrations, quota_reset_at
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUILD, OTHER, MOD = 1001, 2002, 77
@@ -192,7 +192,7 @@ async def test_acknowledged_writes_survive_sigkill(db_path):
     async with await Store.open(db_path) as store:
         assert (await store.get_guild(7)).max_side == 256
         assert [e.key for e in await store.history(7)] == ["max_side"]
-        job = await store.get_job("acknowledged-job")
+        job = _read_job(store.path, "acknowledged-job")
         assert job is not None and job.delivered
 
 
@@ -372,3 +372,10 @@ def test_cooldown_left():
     assert cooldown_left(60, start, start + timedelta(minutes=5)) == 0
     assert cooldown_left(60, None, start) == 0
     assert cooldown_left(0, start, start) == 0
+
+
+def _read_job(path, job_id: str) -> StoredJob:
+    """The job as the file holds it, read with a second connection, as an operator's sqlite3 would."""
+    with sqlite3.connect(path) as db:
+        db.row_factory = sqlite3.Row
+        return StoredJob.from_row(db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone())

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 import discord
 
@@ -26,11 +26,8 @@ from dreaming.presets import Preset, make_preset
 
 from bot.dream import messages
 from bot.errors import CoolingDown, DailyQuotaUsed, LayerNotAllowed, ServerRule
-from bot.moderation.guild_settings import GuildSettings, effective_caps
+from bot.moderation.guild_settings import GuildSettings
 from bot.store import Store, cooldown_left, quota_reset_at
-
-if TYPE_CHECKING:
-    from bot.app import DreamBot
 
 log = logging.getLogger(__name__)
 
@@ -73,42 +70,37 @@ def refusal(settings: GuildSettings, channel_id: int) -> Refusal | None:
     return None
 
 
-async def presets_for(bot: "DreamBot", guild_id: int | None,
+async def presets_for(store: Store, bot_presets: Mapping[str, Preset], guild_id: int | None,
                       settings: GuildSettings | None = None) -> dict[str, Preset]:
     """The presets members may use here: the bot's, then the server's, narrowed to the allowed ones."""
-    presets = dict(bot.presets)
+    presets = dict(bot_presets)
     if guild_id is not None:
-        for stored in await bot.store.list_presets(guild_id):
+        for stored in await store.list_presets(guild_id):
             try:
                 presets[stored.name] = make_preset(stored.name, {"description": stored.description,
                                                                  **stored.overrides},
                                                    f"server preset '{stored.name}'")
             except DreamError as err:  # a preset an older version accepted: skip it, don't fail dreams
                 log.warning("guild %s: skipping server preset %r: %s", guild_id, stored.name, err)
-    settings = settings or await settings_for(bot.store, guild_id)
+    settings = settings or await settings_for(store, guild_id)
     if settings.allowed_presets:
         presets = {name: p for name, p in presets.items() if name in settings.allowed_presets}
     return presets
 
 
-def default_preset(bot: "DreamBot", presets: dict[str, Preset]) -> str:
-    """The operator's default preset, or the first allowed one where the server excluded it."""
-    wanted = bot.config.dream.default_preset
+def default_preset(wanted: str, presets: Mapping[str, Preset]) -> str:
+    """The operator's default preset `wanted`, or the first allowed one where the server excluded it."""
     return wanted if wanted in presets or not presets else next(iter(presets))
 
 
-def caps_for(bot: "DreamBot", settings: GuildSettings) -> dict[str, float]:
-    return effective_caps(bot.config.caps, settings)
-
-
-def check_request(bot: "DreamBot", settings: GuildSettings, params: DreamParams,
-                  pending: int) -> None:
-    """Step 3 before the download: layers, and the member's jobs already waiting or running."""
+def check_request(settings: GuildSettings, params: DreamParams, pending: int, per_user: int) -> None:
+    """Step 3 before the download: layers, and the member's jobs already waiting or running
+    (`per_user`: the operator's bound, which the server may only lower)."""
     if settings.allowed_layers:
         for term in params.layers:
             if term.layer not in settings.allowed_layers:
                 raise LayerNotAllowed(term.requested or term.layer, settings.allowed_layers)
-    limit = min(bot.config.pool.per_user, settings.per_user_pending or bot.config.pool.per_user)
+    limit = min(per_user, settings.per_user_pending or per_user)
     if pending >= limit:
         raise UserLimit(limit)
 

@@ -13,17 +13,31 @@ from discord import app_commands
 from discord.ext import commands
 
 from dreaming.layers import LAYERS, ALIASES
+from dreaming.params import LIMITS
 
 from bot.dream import admission
 from bot.dream import messages
 from bot.dream.fetch import ImageRef, RecentImages, first_attachment
 from bot.dream.replies import InteractionReplies, MessageReplies
-from bot.dream.runner import DreamRequest
+from bot.dream.request import DreamRequest
 
 if TYPE_CHECKING:
     from bot.app import DreamBot
 
 log = logging.getLogger(__name__)
+
+
+def _slash_range(field: str, kind: type) -> type:
+    """A slash option's range: the engine's `LIMITS`, so Discord refuses what the engine would."""
+    rng = LIMITS[field]
+    return app_commands.Range[kind, kind(rng.low), kind(rng.high)]
+
+
+Strength = _slash_range("step_size", float)
+Steps = _slash_range("steps", int)
+Octaves = _slash_range("octaves", int)
+Seed = _slash_range("seed", int)
+Size = _slash_range("max_side", int)
 
 
 class DreamCog(commands.Cog, name="Dream"):
@@ -66,7 +80,7 @@ class DreamCog(commands.Cog, name="Dream"):
     @dream_prefix.command(name="presets")
     async def presets_prefix(self, ctx: commands.Context) -> None:
         """List the presets."""
-        presets = await admission.presets_for(self.bot, ctx.guild.id if ctx.guild else None)
+        presets = await admission.presets_for(self.bot.store, self.bot.presets, ctx.guild.id if ctx.guild else None)
         await ctx.reply(messages.presets_list(presets), mention_author=False)
 
     @dream_prefix.command(name="layers")
@@ -86,14 +100,12 @@ class DreamCog(commands.Cog, name="Dream"):
     async def dream_slash(self, interaction: discord.Interaction,
                           image: discord.Attachment | None = None, preset: str | None = None,
                           layer: str | None = None,
-                          strength: app_commands.Range[float, 0.0005, 0.2] | None = None,
-                          steps: app_commands.Range[int, 1, 200] | None = None,
-                          octaves: app_commands.Range[int, 1, 8] | None = None,
-                          seed: app_commands.Range[int, 0, 2**32 - 1] | None = None,
-                          size: app_commands.Range[int, 75, 8192] | None = None) -> None:
+                          strength: Strength | None = None, steps: Steps | None = None,
+                          octaves: Octaves | None = None, seed: Seed | None = None,
+                          size: Size | None = None) -> None:
         ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
         replies = InteractionReplies(interaction)  # the runner defers, after the server's rules
-        options = {"preset": preset, "layers": layer, "strength": strength, "steps": steps,
+        options = {"preset": preset, "layers": layer, "step_size": strength, "steps": steps,
                    "octaves": octaves, "seed": seed, "max_side": size}
         options = {k: v for k, v in options.items() if v is not None}
         await self.bot.runner.run(DreamRequest(interaction.user, ref, options), replies)
@@ -101,7 +113,7 @@ class DreamCog(commands.Cog, name="Dream"):
     @dream_slash.autocomplete("preset")
     async def preset_autocomplete(self, interaction: discord.Interaction, current: str):
         """The presets usable here, this server's own first (they are what members look for)."""
-        presets = await admission.presets_for(self.bot, interaction.guild_id)
+        presets = await admission.presets_for(self.bot.store, self.bot.presets, interaction.guild_id)
         ordered = sorted(presets.values(), key=lambda p: p.name in self.bot.presets)
         return [app_commands.Choice(name=f"{p.name} — {p.description}"[:100], value=p.name)
                 for p in ordered if current.lower() in p.name][:25]

@@ -23,7 +23,7 @@ class InfoCog(commands.Cog, name="Info"):
 
     @app_commands.command(name="dream-presets", description="List the dream presets")
     async def presets_slash(self, interaction: discord.Interaction) -> None:
-        presets = await admission.presets_for(self.bot, interaction.guild_id)  # this server's included
+        presets = await admission.presets_for(self.bot.store, self.bot.presets, interaction.guild_id)  # this server's included
         await interaction.response.send_message(messages.presets_list(presets), ephemeral=True)
 
     @app_commands.command(name="dream-layers", description="List the layers you can dream with")

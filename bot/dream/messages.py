@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 from dreaming.jobs import Progress
-from dreaming.params import Clamp
+from dreaming.messages import explain, plural
+from dreaming.layers import describe_layers
+from dreaming.params import Clamp, option_name
 
 USAGE = ("Attach an image (or reply to one) and type `{prefix}dream`, e.g. "
          "`{prefix}dream layer=mixed4c strength=0.02` or `{prefix}dream preset=nightmare`. "
@@ -39,8 +41,7 @@ def clamps(items: list[Clamp]) -> str:
     """`Limited: steps 500→40, size 4000→1024.` or '' when nothing was clamped."""
     if not items:
         return ""
-    names = {"max_side": "size", "step_size": "strength"}
-    shown = ", ".join(f"{names.get(c.name, c.name)} {_number(c.asked)}→{_number(c.used)}" for c in items)
+    shown = ", ".join(f"{option_name(c.name)} {_number(c.asked)}→{_number(c.used)}" for c in items)
     return f"Limited by this bot's settings: {shown}."
 
 
@@ -77,7 +78,6 @@ def presets_list(presets) -> str:
 
 
 def layers_list() -> str:
-    from dreaming.layers import describe_layers
     lines = [f"`{name}` — {text}" for name, text in describe_layers()]
     return "**Layers** (early layers paint textures, deep ones creatures)\n" + "\n".join(lines)
 
@@ -101,10 +101,37 @@ def outside_channels(channel_ids) -> str:
 def quota(used: int, limit: int | None, resets_at, cooldown_s: float) -> str:
     """`/dream-quota`: what is left today, when it resets, and any cooldown still running."""
     if limit is None:
-        line = f"You dreamt {used} time(s) today; this server sets no daily quota."
+        line = f"You dreamt {used} {plural(used, 'time')} today; this server sets no daily quota."
     else:
-        line = (f"You used {used} of {limit} dream(s) today; {max(0, limit - used)} left. "
+        line = (f"You used {used} of {limit} {plural(limit, 'dream')} today; {max(0, limit - used)} left. "
                 f"The quota resets at {resets_at:%H:%M} UTC (<t:{int(resets_at.timestamp())}:R>).")
     if cooldown_s > 0:
         line += f" Cooldown: {max(1, round(cooldown_s))} s before your next dream."
     return line
+
+
+# -- errors, in the bot's voice (bot/errors.py `reply_for` asks here) ---------------------
+BUSY = "The queue is full ({limit} {dreams} waiting). Try again in a few minutes."
+USER_LIMIT = ("You already have {limit} {dreams} waiting or running. "
+              "Wait for one to finish, or cancel one.")
+COOLING_DOWN = "Slow down: this server allows one dream every so often; try again in {seconds} s."
+DAILY_QUOTA_USED = ("You used this server's daily quota of {quota} {dreams}; "
+                    "it resets at {resets_at:%H:%M} UTC.")
+LAYER_NOT_ALLOWED = "Layer '{layer}' is not allowed on this server. Allowed layers: {allowed}."
+
+
+def error_text(error: BaseException) -> str:
+    """One line for a known error: the bot's own words where it has them, else the engine's."""
+    match type(error).__name__:
+        case "QueueFull":
+            return BUSY.format(limit=error.limit, dreams=plural(error.limit, "dream"))
+        case "UserLimit":
+            return USER_LIMIT.format(limit=error.limit, dreams=plural(error.limit, "dream"))
+        case "CoolingDown":
+            return COOLING_DOWN.format(seconds=max(1, round(error.seconds_left)))
+        case "DailyQuotaUsed":
+            return DAILY_QUOTA_USED.format(quota=error.quota, dreams=plural(error.quota, "dream"),
+                                           resets_at=error.resets_at)
+        case "LayerNotAllowed":
+            return LAYER_NOT_ALLOWED.format(layer=error.layer, allowed=", ".join(error.allowed))
+    return explain(error)

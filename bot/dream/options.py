@@ -5,23 +5,20 @@ word that names a preset means `preset=<word>`. Unknown keys get a suggestion.
 """
 from __future__ import annotations
 
-import difflib
 import shlex
 
 from dreaming.errors import BadParam, UnknownOption
-from dreaming.params import DreamParams
+from dreaming.params import OPTIONS, DreamParams
+from dreaming.parsing import did_you_mean
 
-#: what users type -> the engine option it sets
-KEYS = {
-    "preset": "preset", "layer": "layers", "layers": "layers", "strength": "strength",
-    "octaves": "octaves", "steps": "steps", "jitter": "jitter", "seed": "seed",
-    "size": "max_side", "smoothing": "smoothing",
-}
+#: the option words chat offers (the engine's `OPTIONS` less tile and octave_scale, which
+#: are the operator's business) -> the `DreamParams` field each sets
+KEYS = {word: field for word, field in OPTIONS.items() if field not in ("tile", "octave_scale")}
 MAX_ARGS_CHARS = 500
 
 
 def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
-    """`"layer=mixed4c Strength=0.02"` -> `{"layers": "mixed4c", "strength": "0.02"}`."""
+    """`"layer=mixed4c Strength=0.02"` -> `{"layers": "mixed4c", "step_size": "0.02"}`."""
     if len(text) > MAX_ARGS_CHARS:
         raise BadParam("options", text[:40] + "…", f"at most {MAX_ARGS_CHARS} characters")
     try:
@@ -36,9 +33,9 @@ def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()
             if key in presets:
                 key, value = "preset", key
             else:
-                raise UnknownOption(word[:40], _closest(key, [*KEYS, *presets]), _valid())
+                raise UnknownOption(word[:40], did_you_mean(key, [*KEYS, *presets]), _valid())
         if key not in KEYS:
-            raise UnknownOption(key[:40], _closest(key, KEYS), _valid())
+            raise UnknownOption(key[:40], did_you_mean(key, KEYS), _valid())
         option = KEYS[key]
         if option in options:
             raise BadParam(key, value, "given twice; give it once")
@@ -46,11 +43,6 @@ def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()
             raise BadParam(key, value, "needs a value, e.g. steps=20")
         options[option] = _layers_that_ran(value.strip()) if option == "layers" else value.strip()
     return options
-
-
-def _closest(word: str, valid) -> str | None:
-    close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
-    return close[0] if close else None
 
 
 def _valid() -> list[str]:

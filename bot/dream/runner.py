@@ -11,34 +11,38 @@ import io
 import logging
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from dreaming import images
-from dreaming.errors import (
-    Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit, WorkerCrashed,
-)
+from dreaming.errors import Interrupted
 from dreaming.images import MIN_LIMIT_BYTES
 from dreaming.jobs import DreamJob, DreamResult, JobStatus
 from dreaming.params import Clamp, DreamParams
+from dreaming.pool import DreamPool, JobHandle
+from dreaming.presets import Preset
 from dreaming.resolve import resolve_request
 
 from bot.dream import admission
 from bot.dream import messages
 from bot.errors import reply_for
 from bot.dream.fetch import ImageRef, download
-from bot.moderation.guild_settings import GuildSettings
+from bot.config import Config
+from bot.moderation.guild_settings import GuildSettings, effective_caps
 from bot.ops.logs import job_id_var
+from bot.ops.metrics import Metrics
 from bot.dream.options import parse_dream_args, settings_line
 from bot.dream.progress import ProgressReporter
-from bot.store import StoredJob, params_from_dict, params_to_dict
+from bot.dream.request import DreamRequest
+from bot.dream.views import cancel_view, result_view
+from bot.store import Store, StoredJob, params_from_dict, params_to_dict
 
 if TYPE_CHECKING:
-    from dreaming.pool import JobHandle
 
-    from bot.app import DreamBot
     from bot.dream.replies import ChannelReplies, InteractionReplies, MessageReplies
 
     Replies = MessageReplies | InteractionReplies | ChannelReplies
@@ -51,17 +55,6 @@ SOURCES_KEPT = 2000
 DECODES_AT_ONCE = 2
 #: uploads of one result before giving up on 413 (each half the size of the one refused)
 UPLOAD_ATTEMPTS = 8
-
-
-@dataclass
-class DreamRequest:
-    """What a user asked for, before anything is checked; `image` None = none found."""
-
-    user: discord.abc.User
-    image: ImageRef | None
-    options: dict[str, object] = field(default_factory=dict)
-    #: `!dream`'s words, parsed here once the server's presets are known (`!dream calm`)
-    args: str | None = None
 
 
 @dataclass
@@ -81,8 +74,10 @@ class DreamRunner:
     a job recovered after a restart is never answered twice.
     """
 
-    def __init__(self, bot: "DreamBot"):
-        self.bot = bot
+    def __init__(self, *, config: Config, pool: DreamPool, store: Store, presets: Mapping[str, Preset],
+                 metrics: Metrics, http: aiohttp.ClientSession):
+        self.config, self.pool, self.store, self.presets = config, pool, store, presets
+        self.metrics, self.http = metrics, http
         self.live: dict[int, set[str]] = {}  #: user id -> their queued/running job ids
         #: result message id -> the image it was dreamt from, for Reroll (recent ones only)
         self.sources: OrderedDict[int, ImageRef] = OrderedDict()
@@ -113,7 +108,7 @@ class DreamRunner:
 
     def cancel_user(self, user_id: int) -> int:
         """Cancel every live job of a user; returns how many were cancelled."""
-        return sum(self.bot.pool.cancel(job_id) for job_id in list(self.live.get(user_id, ())))
+        return sum(self.pool.cancel(job_id) for job_id in list(self.live.get(user_id, ())))
 
     async def _guard(self, job: _Job, replies, work) -> None:
         job_id_var.set(job.job_id)  # every log line of this task, and its children, names the job
@@ -122,7 +117,7 @@ class DreamRunner:
             await work
         except Exception as exc:  # DreamError and bugs alike end as one reply
             if not job.answered:  # a store error after delivery is not a second outcome
-                self.bot.metrics.job_finished(outcome_of(exc), 0.0)
+                self.metrics.job_finished(JobStatus.of_error(exc).value, 0.0)
             await self._answer_failure(job, exc, replies)
         finally:
             self._in_flight -= 1
@@ -133,7 +128,7 @@ class DreamRunner:
                     del self.live[job.user_id]
 
     async def _run(self, job: _Job, request: DreamRequest, replies) -> None:
-        bot, store = self.bot, self.bot.store
+        store = self.store
         origin = admission.Origin.of(request.user, replies.channel_id)
         settings = await admission.settings_for(store, origin.guild_id)
         refused = admission.refusal(settings, origin.channel_id)
@@ -141,14 +136,16 @@ class DreamRunner:
             await replies.refuse(refused.text, silent=refused.silent)
             return
         await replies.begin()
-        presets = await admission.presets_for(bot, origin.guild_id, settings)
+        presets = await admission.presets_for(store, self.presets, origin.guild_id, settings)
         options = request.options if request.args is None else parse_dream_args(request.args, frozenset(presets))
         if request.image is None:
-            await replies.fail(messages.USAGE.format(prefix=bot.config.discord.prefix))
+            await replies.fail(messages.USAGE.format(prefix=self.config.discord.prefix))
             return
-        params, clamps = resolve_request(options, presets, admission.caps_for(bot, settings),
-                                         default_preset=admission.default_preset(bot, presets))
-        admission.check_request(bot, settings, params, len(self.live.get(job.user_id, ())))
+        params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
+                                         default_preset=admission.default_preset(
+                                             self.config.dream.default_preset, presets))
+        admission.check_request(settings, params, len(self.live.get(job.user_id, ())),
+                                self.config.pool.per_user)
         # Hold the member's pending slot from here: commands sent together must not all pass.
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         await admission.check_limits(store, settings, origin, job.user_id)
@@ -171,7 +168,7 @@ class DreamRunner:
 
     async def _resume(self, job: _Job, stored: StoredJob, replies) -> None:
         params = params_from_dict(stored.settings)
-        settings = await admission.settings_for(self.bot.store, stored.guild_id)
+        settings = await admission.settings_for(self.store, stored.guild_id)
         data = await self._fetch(ImageRef(stored.attachment_url, stored.filename, stored.size), params)
         handle = self._submit(job, data, params)
         try:
@@ -181,16 +178,16 @@ class DreamRunner:
 
     async def _fetch(self, image: ImageRef, params: DreamParams) -> bytes:
         """The attachment's bytes, decoded once to check them, so a bad file is refused before it queues."""
-        limits = self.bot.config.limits
-        data = await download(self.bot.http_session, image, int(limits.max_attachment_mb * 2**20))
+        limits = self.config.limits
+        data = await download(self.http, image, int(limits.max_attachment_mb * 2**20))
         async with self._decodes:
             await asyncio.to_thread(images.decode, data, max_pixels=int(limits.max_megapixels * 1e6),
                                     max_side=params.max_side)
         return data
 
     def _submit(self, job: _Job, data: bytes, params: DreamParams) -> JobHandle:
-        max_pixels = int(self.bot.config.limits.max_megapixels * 1e6)
-        handle = self.bot.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels))
+        max_pixels = int(self.config.limits.max_megapixels * 1e6)
+        handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels))
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         log.info("job %s: queued for user %s at #%d", job.job_id, job.user_id, handle.position)
         return handle
@@ -198,11 +195,10 @@ class DreamRunner:
     async def _follow(self, job: _Job, handle: JobHandle, clamps: list[Clamp], replies,
                       settings: GuildSettings) -> discord.Message | None:
         """Acknowledge, report progress, deliver: the user's view of one queued job."""
-        from bot.dream.views import cancel_view  # views import the runner's callers; avoid a cycle
         view = cancel_view(handle.job_id, job.user_id)
-        await replies.ack(messages.queued(handle.position, self.bot.config.discord.prefix), view)
-        reporter = ProgressReporter(replies, self.bot.config.dream.progress_interval, view,
-                                     on_start=lambda: self.bot.store.mark_running(job.job_id))
+        await replies.ack(messages.queued(handle.position, self.config.discord.prefix), view)
+        reporter = ProgressReporter(replies, self.config.dream.progress_interval, view,
+                                     on_start=lambda: self.store.mark_running(job.job_id))
         handle.on_progress(reporter.update)
         if handle.status is JobStatus.running:  # a worker took it before we listened
             await reporter.started()
@@ -220,8 +216,7 @@ class DreamRunner:
         server's boost tier), so a 413 answer is not the end: the image is encoded again for
         half the refused size, until it fits. None if another run already answered the job.
         """
-        from bot.dream.views import result_view
-        config = self.bot.config
+        config = self.config
         reminder = config.dream.privacy_reminder if settings.privacy_reminder is None else settings.privacy_reminder
         text = messages.result(settings_line(result.params), messages.clamps(clamps), reminder)
         if not await self._claim(job):
@@ -235,7 +230,7 @@ class DreamRunner:
             try:
                 sent = await replies.deliver(text, file, result_view(job.user_id))
             except discord.HTTPException as exc:
-                self.bot.metrics.discord_api_error(exc.status)
+                self.metrics.discord_api_error(exc.status)
                 smaller = len(data) // 2
                 if exc.status != 413 or attempt == UPLOAD_ATTEMPTS or smaller < MIN_LIMIT_BYTES:
                     raise
@@ -243,16 +238,16 @@ class DreamRunner:
                 attempt, limit = attempt + 1, smaller
             else:
                 log.info("job %s: delivered %s (%d bytes) in %.1f s", job.job_id, fmt, len(data), result.seconds)
-                self.bot.metrics.job_finished("done", result.seconds)
+                self.metrics.job_finished(JobStatus.done.value, result.seconds)
                 job.answered = True
-                await self.bot.store.mark_finished(job.job_id, "done", sent.id)
+                await self.store.mark_finished(job.job_id, JobStatus.done.value, sent.id)
                 return sent
 
     async def _claim(self, job: _Job) -> bool:
         """Whether this run may post the job's answer (always, for jobs never stored)."""
         if not job.durable or job.claimed:
             return True
-        if await self.bot.store.claim_delivery(job.job_id):
+        if await self.store.claim_delivery(job.job_id):
             job.claimed = True
             return True
         log.warning("job %s: already answered before; not answering again", job.job_id)
@@ -276,31 +271,13 @@ class DreamRunner:
             if claimed:
                 await replies.fail(text)
         except discord.HTTPException as http_error:
-            self.bot.metrics.discord_api_error(http_error.status)
+            self.metrics.discord_api_error(http_error.status)
             log.warning("job %s: could not send the failure reply", job.job_id)
         except Exception:
             log.exception("job %s: could not answer the failure", job.job_id)
         if job.durable:
-            status = ("cancelled" if isinstance(exc, Cancelled) else
-                      "interrupted" if isinstance(exc, Interrupted) else "failed")
+            status = JobStatus.of_error(exc).value
             try:
-                await self.bot.store.mark_finished(job.job_id, status)
+                await self.store.mark_finished(job.job_id, status)
             except Exception:
                 log.exception("job %s: could not record it as %s", job.job_id, status)
-
-
-def outcome_of(error: Exception) -> str:
-    """The metrics label for how a job that did not deliver ended."""
-    if isinstance(error, Cancelled):
-        return "cancelled"
-    if isinstance(error, DreamTimeout):
-        return "timed_out"
-    if isinstance(error, WorkerCrashed):
-        return "crashed"
-    if isinstance(error, (QueueFull, UserLimit)):
-        return "busy"
-    if isinstance(error, Interrupted):
-        return "interrupted"
-    if isinstance(error, discord.HTTPException):
-        return "discord_error"
-    return "refused" if isinstance(error, DreamError) else "error"

@@ -16,7 +16,7 @@ from bot.dream import messages
 from bot.dream.fetch import first_attachment
 from bot.dream.options import options_from_settings_line
 from bot.dream.replies import InteractionReplies
-from bot.dream.runner import DreamRequest
+from bot.dream.request import DreamRequest
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ import discord
 from discord.ext import commands
 
 from dreaming.errors import BadParam
+from dreaming.params import option_name
 from dreaming.presets import option_fields
 
 from bot.errors import NotModerator
@@ -99,8 +100,7 @@ def show_text(settings: GuildSettings, caps: Mapping[str, float], presets: list[
         value = getattr(settings, key)
         shown = f"`{key}`: {format_value(key, value)}"
         lines.append(f"**{shown}**" if value != DEFAULTS[key] else f"{shown} — {setting.help}")
-    names = {"max_side": "size", "step_size": "strength"}
-    limits = ", ".join(f"{names.get(f, f)} ≤ {caps[f]:g}" for f in CAPPED.values() if f in caps)
+    limits = ", ".join(f"{option_name(f)} ≤ {caps[f]:g}" for f in CAPPED.values() if f in caps)
     lines.append(f"Dreams run within: {limits} (the lower of the operator's caps and this server's).")
     listed = ", ".join(f"`{p.name}`" for p in presets) or "none"
     lines.append(f"Server presets: {listed}")

@@ -17,8 +17,7 @@ from discord.ext import commands
 from dreaming.errors import BadParam
 from dreaming.presets import make_preset
 
-from bot.dream.admission import caps_for
-from bot.moderation.guild_settings import SETTINGS
+from bot.moderation.guild_settings import SETTINGS, effective_caps
 from bot.moderation.setting_text import format_value, parse_setting
 from bot.moderation.checks import (
     MAX_SERVER_PRESETS, history_text, moderator_only, parse_channel, preset_body, presets_text, show_text,
@@ -57,7 +56,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         """Show this server's settings, the limits dreams run under, and its presets."""
         settings = await self.bot.store.get_guild(ctx.guild.id)
         presets = await self.bot.store.list_presets(ctx.guild.id)
-        await _answer(ctx, show_text(settings, caps_for(self.bot, settings), presets))
+        await _answer(ctx, show_text(settings, effective_caps(self.bot.config.caps, settings), presets))
 
     @dreamconfig.command(name="set")
     @app_commands.describe(key="The setting, e.g. max_side", value="Its new value, e.g. 256")

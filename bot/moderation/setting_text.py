@@ -6,14 +6,13 @@ as `show` and `history` do. The settings themselves are declared in `guild_setti
 """
 from __future__ import annotations
 
-import difflib
-import math
 import re
 from collections.abc import Collection, Mapping
 
 from dreaming.errors import BadParam, UnknownLayer
 from dreaming.layers import resolve_layer
 from dreaming.params import LIMITS
+from dreaming.parsing import did_you_mean, parse_number
 
 from bot.moderation.guild_settings import CAPPED, SETTINGS
 
@@ -36,8 +35,8 @@ def parse_setting(key: str, text: str, caps: Mapping[str, float], *,
     `allowed_presets` may list. Lists are separated by commas or spaces.
     """
     if key not in SETTINGS:  # exact: the caller passes the same key on to `Store.set_guild_value`
-        close = difflib.get_close_matches(key.strip().lower().replace("-", "_"), SETTINGS, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        close = did_you_mean(key.replace("-", "_"), SETTINGS)
+        hint = f"did you mean '{close}'? " if close else ""
         raise BadParam(key, text, f"unknown setting; {hint}settings: {', '.join(SETTINGS)}")
     word = text.strip().lower()
     if key in CAPPED:
@@ -71,22 +70,12 @@ def _capped(name: str, word: str, caps: Mapping[str, float]) -> int | float | No
         return None
     field = CAPPED[name]
     whole = name != "max_strength"
-    value = _number(name, word, whole)
+    value = parse_number(name, word, whole=whole)
     low, cap = LIMITS[field].low, caps.get(field, LIMITS[field].high)
     if value < low:
         raise BadParam(name, word, f"must be at least {low:g}")
     if value > cap:
         raise BadParam(name, word, f"above the operator's cap of {cap:g}")
-    return value
-
-
-def _number(name: str, word: str, whole: bool) -> int | float:
-    try:
-        value = int(word) if whole else float(word)
-    except ValueError:
-        raise BadParam(name, word, "must be a whole number" if whole else "must be a number") from None
-    if not math.isfinite(value):
-        raise BadParam(name, word, "must be a finite number")
     return value
 
 
@@ -99,7 +88,7 @@ def _bool(name: str, word: str) -> bool:
 def _count(name: str, word: str) -> int | None:
     if word in _DEFAULT_WORDS | {"unlimited"}:
         return None
-    value = _number(name, word, whole=True)
+    value = parse_number(name, word, whole=True)
     top = MAX_DAILY_QUOTA if name == "daily_quota" else MAX_PENDING
     if not 1 <= value <= top:
         raise BadParam(name, word, f"must be between 1 and {top}")
@@ -160,8 +149,8 @@ def _names(name: str, word: str, presets: Collection[str] | None) -> tuple[str, 
                 hint = f"did you mean '{err.suggestion}'?" if err.suggestion else "e.g. mixed5"
                 raise BadParam(name, token, f"unknown layer; {hint}") from None
         elif presets is not None and token not in presets:
-            close = difflib.get_close_matches(token, list(presets), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            close = did_you_mean(token, presets)
+            hint = f"did you mean '{close}'? " if close else ""
             raise BadParam(name, token, f"unknown preset; {hint}presets: {', '.join(presets)}")
         names.append(token)
     return tuple(dict.fromkeys(names))

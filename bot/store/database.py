@@ -16,10 +16,11 @@ from datetime import datetime, timezone
 import aiosqlite
 
 from dreaming.errors import BadParam
+from dreaming.jobs import FINAL, LIVE
 
 from bot.moderation.guild_settings import DEFAULTS, SETTINGS, GuildSettings
 from bot.store.connection import Database
-from bot.store.jobs import FINAL, UNFINISHED, StoredJob
+from bot.store.jobs import StoredJob
 from bot.store.quotas import cooldown_left, quota_day, utc
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ class Store(Database):
 
     async def add_job(self, *, guild_id: int | None, channel_id: int, user_id: int, attachment_url: str,
                       filename: str, size: int, settings: Mapping[str, object],
-                      message_id: int | None = None, interaction_token: str | None = None,
+                      message_id: int | None = None,
                       interaction_created_at: datetime | None = None,
                       job_id: str | None = None) -> StoredJob:
         """Record an accepted job as queued; await it before telling the user it was accepted."""
@@ -183,30 +184,26 @@ class Store(Database):
         created = utc(interaction_created_at).timestamp() if interaction_created_at else None
         async with self._transaction() as db:
             await db.execute(
-                "INSERT INTO jobs (job_id, guild_id, channel_id, user_id, message_id, interaction_token,"
+                "INSERT INTO jobs (job_id, guild_id, channel_id, user_id, message_id,"
                 " interaction_created_at, attachment_url, filename, size, settings, status, created_at,"
-                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
-                (job_id, guild_id, channel_id, user_id, message_id, interaction_token, created,
+                " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)",
+                (job_id, guild_id, channel_id, user_id, message_id, created,
                  attachment_url, filename, size, json.dumps(dict(settings)), now, now))
-            return await self._job(job_id)
-
-    async def get_job(self, job_id: str) -> StoredJob | None:
-        async with self._lock:
             return await self._job(job_id)
 
     async def mark_running(self, job_id: str) -> bool:
         """A worker started the job: count the attempt. False if it is unknown or already final."""
         async with self._transaction():
             return await self._update(job_id, "status = 'running', attempts = attempts + 1",
-                                      f"status IN {_in(UNFINISHED)}")
+                                      f"status IN {_in(LIVE)}")
 
     async def mark_finished(self, job_id: str, status: str, result_message_id: int | None = None) -> bool:
-        """Record how an unfinished job ended (and forget its interaction token). False if it was not unfinished."""
+        """Record how an unfinished job ended. False if it was not unfinished."""
         if status not in FINAL:
             raise ValueError(f"{status!r} is not a final status ({', '.join(FINAL)})")
         async with self._transaction():
-            return await self._update(job_id, "status = ?, result_message_id = ?, interaction_token = NULL",
-                                      f"status IN {_in(UNFINISHED)}", status, result_message_id)
+            return await self._update(job_id, "status = ?, result_message_id = ?",
+                                      f"status IN {_in(LIVE)}", status, result_message_id)
 
     async def claim_delivery(self, job_id: str) -> bool:
         """True for exactly one caller per job, ever: only that caller may post the job's answer."""
@@ -215,8 +212,8 @@ class Store(Database):
 
     async def unfinished_jobs(self) -> list[StoredJob]:
         """Jobs that were queued or running, oldest first: what startup recovery looks at."""
-        rows = await self._fetch(f"SELECT * FROM jobs WHERE status IN {_in(UNFINISHED)} ORDER BY created_at, rowid")
-        return [_stored_job(row) for row in rows]
+        rows = await self._fetch(f"SELECT * FROM jobs WHERE status IN {_in(LIVE)} ORDER BY created_at, rowid")
+        return [StoredJob.from_row(row) for row in rows]
 
     async def prune_jobs(self, before: datetime) -> int:
         """Delete finished jobs last updated before `before`; returns how many."""
@@ -260,7 +257,7 @@ class Store(Database):
 
     async def _job(self, job_id: str) -> StoredJob | None:
         rows = await self._db.execute_fetchall("SELECT * FROM jobs WHERE job_id = ?", (job_id,))
-        return _stored_job(rows[0]) if rows else None
+        return StoredJob.from_row(rows[0]) if rows else None
 
     async def _update(self, job_id: str, changes: str, condition: str, *args: object) -> bool:
         """One compare-and-set on a job row: applies `changes` only where `condition` holds."""
@@ -280,12 +277,3 @@ def _when(stamp: float) -> datetime:
 
 def _load(text: str | None) -> object:
     return None if text is None else json.loads(text)
-
-
-def _stored_job(row: aiosqlite.Row) -> StoredJob:
-    values = dict(row)
-    for key in ("created_at", "updated_at", "interaction_created_at"):
-        values[key] = _when(values[key]) if values[key] is not None else None
-    values["settings"] = json.loads(values["settings"])
-    values["delivered"] = bool(values["delivered"])
-    return StoredJob(**values)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+import json
+from datetime import datetime, timezone
 from typing import Literal
 
-from dreaming.params import DreamParams, LayerTerm, validate
+from dreaming.jobs import LIVE
+from dreaming.layers import LayerTerm
+from dreaming.params import DreamParams, validate
 
-UNFINISHED = ("queued", "running")
-FINAL = ("done", "failed", "cancelled", "interrupted")
 #: a job that was running when the bot died twice is not tried a third time
 MAX_ATTEMPTS = 2
 
@@ -31,8 +32,7 @@ class StoredJob:
     channel_id: int
     user_id: int
     message_id: int | None  #: the `!dream` message, to reply to
-    #: a slash command's token: valid for follow-ups 15 minutes after `interaction_created_at`
-    interaction_token: str | None = field(repr=False)
+    #: when the slash command was used: its follow-ups work for 15 minutes after
     interaction_created_at: datetime | None
     attachment_url: str = field(repr=False)  # signed CDN links; kept out of logs
     filename: str
@@ -45,6 +45,17 @@ class StoredJob:
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, object]) -> StoredJob:
+        """A job from its database row (times are stored as UTC timestamps, settings as JSON)."""
+        values = dict(row)
+        for key in ("created_at", "updated_at", "interaction_created_at"):
+            stamp = values[key]
+            values[key] = datetime.fromtimestamp(stamp, timezone.utc) if stamp is not None else None
+        values["settings"] = json.loads(values["settings"])
+        values["delivered"] = bool(values["delivered"])
+        return cls(**values)
+
 
 def recovery_action(job: StoredJob) -> Recovery:
     """What startup recovery does with an unfinished job.
@@ -54,7 +65,7 @@ def recovery_action(job: StoredJob) -> Recovery:
     "interrupted": it already ran `MAX_ATTEMPTS` times, or an answer was already
     claimed; mark it interrupted, and tell the user only if `claim_delivery` allows.
     """
-    if job.status not in UNFINISHED:
+    if job.status not in LIVE:
         raise ValueError(f"job {job.job_id} is {job.status}, not unfinished")
     if job.delivered:
         return "interrupted"

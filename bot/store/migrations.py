@@ -57,9 +57,36 @@ async def _v2_usage_and_jobs(db: aiosqlite.Connection) -> None:
     await db.execute("CREATE INDEX jobs_by_guild ON jobs (guild_id)")
 
 
+#: the job statuses schema 3 allows: `dreaming.jobs.JobStatus` as of that schema (a test
+#: checks they still match; a new status needs a new migration)
+V3_STATUSES = ("queued", "running", "done", "cancelled", "timed_out", "crashed", "interrupted",
+               "busy", "refused", "failed")
+
+
+async def _v3_one_status_vocabulary(db: aiosqlite.Connection) -> None:
+    """Jobs take every `JobStatus` (timed_out, crashed, busy, refused join), and lose the
+    `interaction_token` column, which no version ever filled in."""
+    allowed = ", ".join(f"'{status}'" for status in V3_STATUSES)
+    await db.execute(
+        "CREATE TABLE jobs_v3 (job_id TEXT PRIMARY KEY, guild_id INTEGER, channel_id INTEGER NOT NULL,"
+        " user_id INTEGER NOT NULL, message_id INTEGER,"
+        " interaction_created_at REAL, attachment_url TEXT NOT NULL, filename TEXT NOT NULL,"
+        f" size INTEGER NOT NULL, settings TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ({allowed})),"
+        " attempts INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,"
+        " result_message_id INTEGER, created_at REAL NOT NULL, updated_at REAL NOT NULL)")
+    columns = ("job_id, guild_id, channel_id, user_id, message_id, interaction_created_at, attachment_url,"
+               " filename, size, settings, status, attempts, delivered, result_message_id, created_at, updated_at")
+    await db.execute(f"INSERT INTO jobs_v3 ({columns}) SELECT {columns} FROM jobs")
+    await db.execute("DROP TABLE jobs")
+    await db.execute("ALTER TABLE jobs_v3 RENAME TO jobs")
+    await db.execute("CREATE INDEX jobs_by_status ON jobs (status, created_at)")
+    await db.execute("CREATE INDEX jobs_by_guild ON jobs (guild_id)")
+
+
 MIGRATIONS: list[Callable[[aiosqlite.Connection], Awaitable[None]]] = [
     _v1_settings,
     _v2_usage_and_jobs,
+    _v3_one_status_vocabulary,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -32,7 +32,7 @@ from PIL import (BmpImagePlugin, GifImagePlugin, Image, ImageOps, JpegImagePlugi
                  PngImagePlugin, UnidentifiedImageError)
 
 from dreaming.errors import BadImage, DreamError, ImageTooLarge
-from dreaming.images.convert import fit_within, fitted_size, to_rgb
+from dreaming.images.convert import fitted_size, to_rgb
 
 log = logging.getLogger(__name__)
 
