@@ -15,8 +15,12 @@ COPY requirements.txt ./
 RUN grep -v '^tensorflow-cpu' requirements.txt > /tmp/requirements-gpu.txt \
     && python -m pip install --no-cache-dir -r /tmp/requirements-gpu.txt
 
+# The project itself, as on a fresh machine but not editable: its dependencies are the
+# pins above (so --no-deps), and it brings the `dreambot` and `dreaming` commands.
+COPY pyproject.toml README.md LICENSE ./
 COPY dreaming ./dreaming
 COPY bot ./bot
+RUN python -m pip install --no-cache-dir --no-deps . && rm -rf build ./*.egg-info
 COPY config.yaml.example ./
 
 # Bake the converted weights in (the same setup step as a fresh machine), so start-up
@@ -31,4 +35,4 @@ VOLUME /data
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4).status != 200)"]
 
-CMD ["python", "-m", "bot", "--config", "/etc/dreambot/config.yaml"]
+CMD ["dreambot", "--config", "/etc/dreambot/config.yaml"]

@@ -8,4 +8,4 @@ if [[ $# -eq 0 || "$1" == -* ]]; then
     set -- docs/sample-cat.jpg -o out/sample-cat.dream.png "$@"
     mkdir -p out
 fi
-exec .venv/bin/python -m dreaming "$@"
+exec .venv/bin/dreaming "$@"

@@ -1,14 +1,18 @@
-"""The Dockerfile, checked without Docker (no engine runs here): lint, inputs, setup step."""
+"""The Dockerfile and the packaging, checked without Docker (no engine runs here): lint,
+inputs, setup step, console scripts."""
 from __future__ import annotations
 
+import importlib
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = (REPO / "Dockerfile").read_text()
+PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())
 
 
 def test_dockerfile_passes_hadolint():
@@ -49,3 +53,20 @@ def test_healthcheck_asks_the_health_endpoint_the_image_enables():
     assert port and check
     assert f"127.0.0.1:{port.group(1)}/healthz" in DOCKERFILE
     assert "DREAMBOT_STORE_PATH=/data/" in DOCKERFILE  # the database lives on the volume
+
+
+def test_console_scripts_name_main_functions_that_return_an_exit_code():
+    scripts = PYPROJECT["project"]["scripts"]
+    assert set(scripts) == {"dreaming", "dreambot", "dreambot-weights"}
+    for target in scripts.values():
+        module, function = target.split(":")
+        assert callable(getattr(importlib.import_module(module), function)), target
+
+
+def test_setup_and_image_install_the_project_on_the_pinned_requirements():
+    setup = (REPO / "scripts" / "setup.sh").read_text()
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+    assert re.search(r"pip install .*-r \"\$REQS\"", setup) and "--no-deps -e ." in setup
+    assert re.search(r"^RUN python -m pip install --no-cache-dir --no-deps \. ", DOCKERFILE, re.M)
+    command = re.search(r'^CMD \["([^"]+)"', DOCKERFILE, re.M).group(1)
+    assert command in PYPROJECT["project"]["scripts"]

@@ -1,4 +1,4 @@
-"""The pieces of `/dreamconfig` that are not commands: who is a moderator, parsing, and the texts.
+"""The pieces of `/dreamconfig` that are not commands: who is a moderator, and what they type.
 
 `moderator_only()` is the real permission check on every changing subcommand: it runs
 for `!dreamconfig` and `/dreamconfig` alike (a hybrid command runs its `commands.check`s
@@ -9,20 +9,17 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping
 
 import discord
 from discord.ext import commands
 
 from dreaming.errors import BadParam
-from dreaming.params import option_name
 from dreaming.presets import option_fields
 
 from bot.errors import NotModerator
-from bot.moderation.guild_settings import CAPPED, DEFAULTS, SETTINGS, GuildSettings
+from bot.moderation.guild_settings import GuildSettings
+from bot.moderation.messages import not_moderator_text
 from bot.dream.options import parse_dream_args
-from bot.moderation.setting_text import format_value
-from bot.store import AuditEntry, ServerPreset
 
 #: Discord shows at most 25 choices in autocomplete, so a server keeps at most 25 presets.
 MAX_SERVER_PRESETS = 25
@@ -48,12 +45,6 @@ def moderator_only():
             return True
         raise NotModerator(not_moderator_text(settings))
     return commands.check(predicate)
-
-
-def not_moderator_text(settings: GuildSettings) -> str:
-    roles = ", ".join(f"<@&{r}>" for r in settings.moderator_roles)
-    who = "members with the Manage Server permission" + (f" or the roles {roles}" if roles else "")
-    return f"Only {who} can change Dreambot's settings on this server."
 
 
 def parse_channel(guild: discord.Guild, text: str) -> discord.abc.GuildChannel:
@@ -91,43 +82,3 @@ def preset_body(text: str) -> tuple[dict[str, object], str]:
         for field, checked in option_fields(option, value):
             body[field] = value if field == "layers" else checked  # layers are kept as the spec typed
     return body, description
-
-
-def show_text(settings: GuildSettings, caps: Mapping[str, float], presets: list[ServerPreset]) -> str:
-    """`/dreamconfig show`: every setting (changed ones in bold), the caps dreams run under, presets."""
-    lines = ["**Dreambot settings on this server** (changed ones in bold)"]
-    for key, setting in SETTINGS.items():
-        value = getattr(settings, key)
-        shown = f"`{key}`: {format_value(key, value)}"
-        lines.append(f"**{shown}**" if value != DEFAULTS[key] else f"{shown} — {setting.help}")
-    limits = ", ".join(f"{option_name(f)} ≤ {caps[f]:g}" for f in CAPPED.values() if f in caps)
-    lines.append(f"Dreams run within: {limits} (the lower of the operator's caps and this server's).")
-    listed = ", ".join(f"`{p.name}`" for p in presets) or "none"
-    lines.append(f"Server presets: {listed}")
-    return "\n".join(lines)
-
-
-def history_text(entries: list[AuditEntry]) -> str:
-    """`/dreamconfig history`: newest first, `when · who · what key: old → new`."""
-    if not entries:
-        return "No changes recorded on this server."
-    lines = ["**Latest changes**"]
-    for e in entries:
-        when = f"<t:{int(e.when.timestamp())}:f>"
-        what = e.action.replace("_", " ")
-        if e.key is None:
-            lines.append(f"{when} · <@{e.actor_id}> · reset every setting")
-        elif e.action in ("set", "reset"):
-            lines.append(f"{when} · <@{e.actor_id}> · {what} {e.key}: "
-                         f"{format_value(e.key, e.old)} → {format_value(e.key, e.new)}")
-        else:
-            lines.append(f"{when} · <@{e.actor_id}> · {what} {e.key}")
-    return "\n".join(lines)[:1990]
-
-
-def presets_text(presets: list[ServerPreset]) -> str:
-    if not presets:
-        return "This server has no presets of its own yet: `/dreamconfig preset create NAME key=value ...`."
-    return "**Server presets**\n" + "\n".join(
-        f"`{p.name}` — {p.description} · " + " ".join(f"{k}={v}" for k, v in p.overrides.items())
-        for p in presets)

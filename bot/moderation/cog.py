@@ -19,9 +19,8 @@ from dreaming.presets import make_preset
 
 from bot.moderation.guild_settings import SETTINGS, effective_caps
 from bot.moderation.setting_text import format_value, parse_setting
-from bot.moderation.checks import (
-    MAX_SERVER_PRESETS, history_text, moderator_only, parse_channel, preset_body, presets_text, show_text,
-)
+from bot.moderation.checks import MAX_SERVER_PRESETS, moderator_only, parse_channel, preset_body
+from bot.moderation.messages import history_text, presets_text, show_text
 
 if TYPE_CHECKING:
     from bot.app import DreamBot
