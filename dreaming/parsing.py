@@ -28,9 +28,15 @@ def parse_number(label: str, value: object, *, whole: bool, text_ok: bool = True
             raise BadParam(label, value, f"must be {kind}") from None
     if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
         raise BadParam(label, value, f"must be {kind}")
-    if not math.isfinite(value):
+    if whole:
+        return value  # a whole number of any size: the caller clamps it
+    try:
+        number = float(value)
+    except OverflowError:  # an int past float's range
+        number = math.inf
+    if not math.isfinite(number):
         raise BadParam(label, value, "must be a finite number")
-    return value if whole else float(value)
+    return number
 
 
 def did_you_mean(word: object, valid: Iterable[str]) -> str | None:

@@ -1,8 +1,8 @@
-"""The worker pool: fair queue ordering, limits, cancel, crashes, timeouts, shutdown.
+"""The worker pool: fair queue ordering, protocol, limits, cancel, crashes, timeouts, shutdown.
 
-The fair queue and error transport are tested as plain code. Pool tests run the real
-engine in real worker processes at tiny sizes; one pool (one warm worker) serves the
-module. A "slow" job is the real engine on purpose too: 512 px, 3 octaves, 200 steps
+The fair queue, the job handle and error transport are tested as plain code, the protocol's
+messages through a real pipe to a real process. Pool tests run the real engine in real
+worker processes at tiny sizes; one pool (one warm worker) serves the module. A "slow" job is the real engine on purpose too: 512 px, 3 octaves, 200 steps
 (minutes on CPU), so that whatever stops it early is the pool, not the job ending.
 """
 from __future__ import annotations
@@ -16,7 +16,9 @@ import subprocess
 import sys
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import pytest
@@ -25,11 +27,15 @@ from PIL import Image
 
 from dreaming.errors import (BadImage, BadParam, Cancelled, DreamError, DreamTimeout, Interrupted,
                              QueueFull, UnknownLayer, UserLimit, WeightsError, WorkerCrashed)
-from dreaming.jobs import DreamJob, JobStatus
+from dreaming.jobs import DreamJob, DreamResult, JobStatus, Progress
 from dreaming.params import DreamParams, LayerTerm
-from dreaming.pool import DreamPool
+from dreaming.pool import DreamPool, JobHandle, process
 from dreaming.pool.fair_queue import FairQueue
-from dreaming.pool.worker import pack_error, unpack_error, visible_gpus
+from dreaming.pool.process import BROKE_PROTOCOL, visible_gpus
+from dreaming.pool.protocol import (
+    CancelJob, Fatal, FromWorker, JobCrashed, JobDone, JobFailed, JobProgress, Ready, RunJob, Stop,
+    ToWorker, WorkerExited, WorkerState, pack_error, unpack_error,
+)
 
 QUICK = DreamParams(layers=(LayerTerm("mixed2"),), octaves=1, steps=3, max_side=96, seed=7)
 MID = DreamParams(layers=(LayerTerm("mixed2"),), octaves=2, steps=20, max_side=320, seed=7)
@@ -151,6 +157,109 @@ def test_foreign_exceptions_become_dream_errors():
     assert type(back) is DreamError and "ValueError" in str(back) and "boom" in str(back)
 
 
+def protocol_samples(image: bytes) -> list:
+    """One message of every protocol type, with real payloads; `Stop` last."""
+    progress = Progress(octave=1, octaves=2, step=3, steps=20, done=0.1, eta_s=None, loss=1.5)
+    result = DreamResult(image=np.arange(18, dtype=np.uint8).reshape(2, 3, 3), params=QUICK,
+                         losses=(1.0, 2.0), seconds=0.5)
+    return [
+        RunJob(job("ann", image)), CancelJob("j1"),
+        Ready(), Fatal(pack_error(WeightsError("no weights file at x", "Run setup."))),
+        JobProgress("j1", progress), JobDone("j1", result),
+        JobFailed("j1", pack_error(UnknownLayer("mixed99", "mixed9", ["mixed9"]))),
+        JobCrashed("j1", "internal error: TypeError", "Traceback ...", exiting=False),
+        WorkerExited(-9), Stop(),
+    ]
+
+
+def echo(conn) -> None:
+    """A child process that sends back whatever it receives, until `Stop`."""
+    while True:
+        msg = conn.recv()
+        conn.send(msg)
+        if isinstance(msg, Stop):
+            return
+
+
+def same_message(a, b) -> bool:
+    if isinstance(a, JobDone):  # a dataclass's == cannot compare the image array
+        return (type(b) is JobDone and np.array_equal(a.result.image, b.result.image)
+                and replace(a, result=replace(a.result, image=None))
+                == replace(b, result=replace(b.result, image=None)))
+    return type(a) is type(b) and a == b
+
+
+def test_every_message_type_crosses_a_process_pipe_unchanged(jpeg):
+    samples = protocol_samples(jpeg)
+    every_type = {*get_args(ToWorker), *get_args(FromWorker), WorkerExited}
+    assert {type(m) for m in samples} == every_type, "a message type without a sample"
+    ctx = multiprocessing.get_context("spawn")  # the pool's: a fresh interpreter unpickles
+    conn, child_conn = ctx.Pipe()
+    child = ctx.Process(target=echo, args=(child_conn,), daemon=True)
+    child.start()
+    child_conn.close()
+    backs = []
+    try:
+        for msg in samples:
+            conn.send(msg)
+            backs.append(conn.recv())
+            assert same_message(msg, backs[-1]), f"{msg!r} came back as {backs[-1]!r}"
+        child.join(timeout=60)
+        assert child.exitcode == 0
+    finally:
+        child.kill()
+    [failed] = [m for m in backs if isinstance(m, JobFailed)]
+    error = unpack_error(failed.error)
+    assert type(error) is UnknownLayer and error.suggestion == "mixed9"
+
+
+def test_worker_states_that_hold_a_warm_model():
+    assert {s for s in WorkerState if s.warm} == {WorkerState.idle, WorkerState.busy,
+                                                  WorkerState.draining}
+
+
+def lone_handle(image: bytes) -> JobHandle:
+    return JobHandle(job("ann", image), position=lambda _: 0, cancel=lambda _: False)
+
+
+@module_loop
+@pytest.mark.parametrize("error, status", [
+    (BadImage("the PNG data is truncated or corrupt"), JobStatus.refused),
+    (UnknownLayer("mixed99", "mixed9", ["mixed9"]), JobStatus.refused),
+    (WorkerCrashed("worker process killed by SIGKILL"), JobStatus.crashed),
+    (DreamTimeout(3.0), JobStatus.timed_out),
+    (Cancelled(), JobStatus.cancelled),
+    (Interrupted(), JobStatus.interrupted),
+])
+async def test_a_handle_settles_once_with_the_status_of_its_error(jpeg, error, status):
+    handle = lone_handle(jpeg)
+    assert not await handle.wait(0) and not handle.done() and handle.status is JobStatus.queued
+    assert handle.settle(error=error) is status
+    assert handle.status is status and handle.done() and await handle.wait(0)
+    with pytest.raises(type(error)):
+        await handle.result()
+    with pytest.raises(RuntimeError):
+        handle.settle(error=Cancelled())
+
+
+@module_loop
+async def test_a_handle_reports_progress_and_settles_done(jpeg):
+    handle = lone_handle(jpeg)
+    seen = []
+    handle.on_progress(lambda p: 1 / 0)  # a broken callback is logged, the others still run
+    handle.on_progress(seen.append)
+    handle.mark_running()
+    progress = Progress(octave=1, octaves=1, step=1, steps=3, done=0.3, eta_s=1.0, loss=2.0)
+    handle.report(progress)
+    assert handle.status is JobStatus.running and handle.started_at is not None
+    assert seen == [progress] and handle.progress == progress
+    with pytest.raises(ValueError):
+        handle.settle()
+    result = DreamResult(image=np.zeros((2, 2, 3), np.uint8), params=QUICK)
+    assert handle.settle(result=result) is JobStatus.done
+    assert await handle.result() is result
+
+
 @pytest.mark.parametrize("env, expected", [
     ("0,1", ["0", "1"]), ("", []), ("-1", []), ("2,-1,3", ["2"]), ("GPU-abc", ["GPU-abc"]),
 ])
@@ -184,7 +293,9 @@ async def test_limits_reject_at_once_and_close_interrupts_queued(jpeg):
     for handle in handles[1:]:
         with pytest.raises(Interrupted):
             await handle.result()
-        assert handle.status is JobStatus.failed
+        assert handle.status is JobStatus.interrupted
+    assert handles[0].status is JobStatus.cancelled
+    assert pool.stats().outcomes == {"cancelled": 1, "interrupted": 3}
     with pytest.raises(Interrupted):
         pool.submit(job("dan", jpeg))
 
@@ -199,6 +310,8 @@ async def test_happy_path_returns_image_of_fitted_size(pool, jpeg):
     assert result.image.shape == (64, 96, 3) and result.image.dtype == np.uint8
     assert result.params.seed == 7 and len(result.losses) == 3
     assert handle.status is JobStatus.done and handle.position == 0
+    stats = pool.stats()
+    assert (stats.idle, stats.alive, stats.busy) == (1, 1, 0) and stats.settled
 
 
 @pytest.mark.slow
@@ -206,12 +319,15 @@ async def test_happy_path_returns_image_of_fitted_size(pool, jpeg):
 @pytest.mark.parametrize("image, params, error", [
     (b"\x89PNG\r\n\x1a\nnot really", QUICK, BadImage),
     (None, QUICK.replace(steps=0), BadParam),
+    (None, QUICK.replace(layers=(LayerTerm("mixed99"),)), UnknownLayer),
 ])
 async def test_engine_errors_reach_the_caller_as_their_types(pool, jpeg, image, params, error):
+    refused = pool.stats().outcomes.get("refused", 0)
     handle = pool.submit(job("ann", image or jpeg, params))
     with pytest.raises(error):
         await handle.result()
-    assert handle.status is JobStatus.failed
+    assert handle.status is JobStatus.refused
+    assert pool.stats().outcomes["refused"] == refused + 1
 
 
 @pytest.mark.slow
@@ -221,6 +337,7 @@ async def test_a_bug_in_a_job_is_reported_and_the_worker_stays_warm(pool, jpeg):
     handle = pool.submit(job("ann", "not bytes"))  # a caller's bug: decode() raises TypeError
     with pytest.raises(WorkerCrashed) as err:
         await handle.result()
+    assert handle.status is JobStatus.crashed
     assert err.value.reason == "internal error: TypeError"
     assert "Traceback" in err.value.details and "decode" in err.value.details
     await pool.submit(job("bob", jpeg)).result()
@@ -272,7 +389,10 @@ async def test_cancel_running_job_stops_the_engine_early(pool, jpeg):
     restarts = pool.stats().restarts
     slow = pool.submit(job("ann", jpeg, SLOW))
     await first_progress(slow)
+    assert pool.stats().busy == 1 and pool.stats().idle == 0
     assert slow.cancel()
+    stats = pool.stats()  # the worker is still stopping the dream: warm, but not idle yet
+    assert (stats.busy, stats.idle, stats.alive) == (0, 0, 1) and not stats.settled
     with pytest.raises(Cancelled):
         await slow.result()
     assert slow.status is JobStatus.cancelled
@@ -292,7 +412,7 @@ async def test_killed_worker_fails_its_job_and_is_restarted(pool, jpeg):
     os.kill(pid, signal.SIGKILL)
     with pytest.raises(WorkerCrashed) as err:
         await slow.result()
-    assert "SIGKILL" in err.value.reason and slow.status is JobStatus.failed
+    assert "SIGKILL" in err.value.reason and slow.status is JobStatus.crashed
     result = await pool.submit(job("bob", jpeg)).result()
     assert result.image.shape == (64, 96, 3)
     assert pool.stats().restarts == restarts + 1 and worker_pids() != [pid]
@@ -359,7 +479,39 @@ async def test_close_lets_short_jobs_finish_and_interrupts_the_rest(jpeg):
     for handle in (slow, queued):
         with pytest.raises(Interrupted):
             await handle.result()
-    assert pool.stats().alive == 0 and set(worker_pids()) <= already
+        assert handle.status is JobStatus.interrupted
+    stats = pool.stats()
+    assert stats.alive == stats.idle == 0 and set(worker_pids()) <= already
+
+
+def rogue_worker(conn, weights: str, gpu: str | None, log_level: int) -> None:
+    """A stand-in for `run_worker` that answers a job with an old-style tuple message."""
+    conn.send(Ready())
+    while True:
+        match conn.recv():
+            case RunJob(job=job):
+                conn.send(JobProgress(job.job_id, Progress(1, 1, 1, 3, 0.3, None, 1.0)))
+                conn.send(("done", job.job_id, None))
+            case Stop():
+                return
+
+
+@module_loop
+async def test_a_worker_that_breaks_the_protocol_is_killed_and_its_job_crashes(jpeg, monkeypatch):
+    monkeypatch.setattr(process, "run_worker", rogue_worker)  # spawn finds it in this module
+    pool = DreamPool(workers=1, job_timeout=30, cancel_grace=10)
+    await pool.start()
+    try:
+        handle = pool.submit(job("ann", jpeg))
+        with pytest.raises(WorkerCrashed) as err:
+            await handle.result()
+        assert handle.status is JobStatus.crashed
+        assert err.value.reason == f"worker process killed: {BROKE_PROTOCOL}"
+        assert handle.progress is not None, "the protocol's messages before it were taken"
+        assert pool.stats().restarts == 1
+    finally:
+        await pool.close(grace=0)
+    assert pool.stats().outcomes == {"crashed": 1}
 
 
 @pytest.mark.slow

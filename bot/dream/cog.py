@@ -105,8 +105,8 @@ class DreamCog(commands.Cog, name="Dream"):
                           size: Size | None = None) -> None:
         ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
         replies = InteractionReplies(interaction)  # the runner defers, after the server's rules
-        options = {"preset": preset, "layers": layer, "step_size": strength, "steps": steps,
-                   "octaves": octaves, "seed": seed, "max_side": size}
+        options = {"preset": preset, "layers": layer, "strength": strength, "steps": steps,
+                   "octaves": octaves, "seed": seed, "size": size}
         options = {k: v for k, v in options.items() if v is not None}
         await self.bot.runner.run(DreamRequest(interaction.user, ref, options), replies)
 

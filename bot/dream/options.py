@@ -8,7 +8,7 @@ from __future__ import annotations
 import shlex
 
 from dreaming.errors import BadParam, UnknownOption
-from dreaming.params import OPTIONS, DreamParams
+from dreaming.params import OPTIONS, DreamParams, option_name
 from dreaming.parsing import did_you_mean
 
 #: the option words chat offers (the engine's `OPTIONS` less tile and octave_scale, which
@@ -18,7 +18,7 @@ MAX_ARGS_CHARS = 500
 
 
 def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()) -> dict[str, str]:
-    """`"layer=mixed4c Strength=0.02"` -> `{"layers": "mixed4c", "step_size": "0.02"}`."""
+    """`"layer=mixed4c Strength=0.02"` -> `{"layers": "mixed4c", "strength": "0.02"}`."""
     if len(text) > MAX_ARGS_CHARS:
         raise BadParam("options", text[:40] + "…", f"at most {MAX_ARGS_CHARS} characters")
     try:
@@ -36,7 +36,7 @@ def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()
                 raise UnknownOption(word[:40], did_you_mean(key, [*KEYS, *presets]), _valid())
         if key not in KEYS:
             raise UnknownOption(key[:40], did_you_mean(key, KEYS), _valid())
-        option = KEYS[key]
+        option = option_name(KEYS[key])  # one word per setting (layer -> layers), as people know it
         if option in options:
             raise BadParam(key, value, "given twice; give it once")
         if not value.strip():
@@ -71,7 +71,7 @@ def options_from_settings_line(content: str) -> dict[str, str]:
     for word in content[start + 1:end].split():
         key, _, value = word.partition("=")
         if key in KEYS and value:
-            options[KEYS[key]] = _layers_that_ran(value) if KEYS[key] == "layers" else value
+            options[option_name(KEYS[key])] = _layers_that_ran(value) if KEYS[key] == "layers" else value
     return options
 
 

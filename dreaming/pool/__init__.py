@@ -3,8 +3,9 @@
 - `pool`: `DreamPool`, the one interface (`submit`, `cancel`, `close`, `stats`);
 - `handle`: `JobHandle`, the submitter's view of one job;
 - `fair_queue`: `FairQueue`, the round-robin order across users (pure, no processes);
-- `protocol`: the typed messages between the pool and its worker processes;
-- `worker`: the worker process (model kept warm) and the parent's handle on it.
+- `protocol`: the typed messages between the pool and its workers, and `WorkerState`;
+- `worker`: the worker process's entry (model kept warm, jobs dreamt one at a time);
+- `process`: `WorkerProcess`, the parent's side of one worker (pipe, threads, kill).
 
 Nothing here imports TensorFlow; only the worker processes do.
 """

@@ -4,9 +4,15 @@ The interface is narrow on purpose, so that a later backend (arq, Celery, Ray) c
 stand in: `submit(job) -> JobHandle` (position, progress, `result()`), `cancel(job_id)`,
 `close()`, `stats()`. Nothing here imports TensorFlow; only the workers do.
 
+Every job ends with one final `JobStatus`, sorted by `JobStatus.of_error` from how it
+ended: `done` with a result; `refused` for the request's own fault (`BadImage`,
+`UnknownLayer`...); `crashed` (`WorkerCrashed`) when its worker died or hit a bug;
+`cancelled`, `timed_out` (`DreamTimeout`), or `interrupted` (`Interrupted`) by `close()`.
+`stats().outcomes` counts them by status value.
+
 Policies, chosen once here:
-- A job whose worker dies (crash, out of memory, kill -9) fails with `WorkerCrashed`
-  and is not retried: what killed one worker (most often memory) would likely kill the
+- A job whose worker dies (crash, out of memory, kill -9) ends `crashed` and is not
+  retried: what killed one worker (most often memory) would likely kill the
   next, and the user is told at once and can send it again. The worker is restarted.
 - `job_timeout` counts from the moment a worker takes the job, not the time queued.
 - Cancel and timeout answer the handle at once. The worker is told to stop (the engine
@@ -27,22 +33,35 @@ from typing import Literal
 from dreaming.errors import (
     Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit, WorkerCrashed,
 )
-from dreaming.pool.handle import JobHandle
-from dreaming.jobs import DreamJob, DreamResult, JobStatus
+from dreaming.jobs import DreamJob, DreamResult
 from dreaming.pool.fair_queue import FairQueue
-from dreaming.pool.worker import WorkerProcess, visible_gpus
+from dreaming.pool.handle import JobHandle
+from dreaming.pool.process import Message, WorkerProcess, visible_gpus
+from dreaming.pool.protocol import (
+    Fatal, JobCrashed, JobDone, JobEnded, JobFailed, JobProgress, Ready, WorkerExited, WorkerState,
+    unpack_error,
+)
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class PoolStats:
+    """The pool's figures at one moment, from one `DreamPool.stats()` call."""
+
     workers: int  #: worker processes configured
     alive: int  #: workers with a warm model (idle, busy or stopping a job)
+    idle: int  #: workers with a warm model and no job: the next job starts at once
     busy: int  #: workers dreaming a job that is still wanted
     queued: int  #: jobs waiting for a worker
     restarts: int  #: worker processes started again after one ended
     outcomes: dict[str, int]  #: finished jobs by final `JobStatus` value
+
+    @property
+    def settled(self) -> bool:
+        """Nothing queued or running, and every worker idle and warm (none still stopping
+        a cancelled job, none starting): a new job would start at once."""
+        return self.busy == 0 and self.queued == 0 and self.idle == self.workers
 
 
 class DreamPool:
@@ -60,7 +79,7 @@ class DreamPool:
             worker is killed and restarted.
 
     Use from one event loop: `await start()`, `submit()`, `cancel()`, `await close()`.
-    Jobs submitted before `start()` wait in the queue.
+    Jobs submitted before `start()` wait in the queue. `repr()` shows `stats()`.
     """
 
     def __init__(self, *, workers: int | Literal["auto"] = "auto", max_queue: int = 20,
@@ -119,7 +138,7 @@ class DreamPool:
             raise UserLimit(self.per_user)  # first: the more useful answer to that user
         if len(self._queue) >= self.max_queue:
             raise QueueFull(self.max_queue)
-        handle = JobHandle(job, self)
+        handle = JobHandle(job, position=self.position, cancel=self.cancel)
         self._jobs[job.job_id] = handle
         self._queue.push(job.job_id, job.user_id, handle)
         self._dispatch()
@@ -131,11 +150,16 @@ class DreamPool:
         if handle is None:
             return False
         self._queue.remove(job_id)
-        self._finish(handle, JobStatus.cancelled, error=Cancelled())
+        self._finish(handle, error=Cancelled())
         for worker in self._workers.values():
-            if worker.job_id == job_id and worker.state == "busy":
+            if worker.job_id == job_id and worker.state is WorkerState.busy:
                 self._stop_job(worker)
         return True
+
+    def position(self, job_id: str) -> int:
+        """1-based place of a waiting job in the running order (1 = next); 0 for a job
+        that is not waiting (running, ended, or never here)."""
+        return self._queue.position(job_id) or 0
 
     async def close(self, grace: float = 30.0) -> None:
         """Stop taking jobs, give running ones `grace` seconds, then interrupt them and
@@ -144,21 +168,16 @@ class DreamPool:
         if self._started is not None:
             _settle(self._started, Interrupted())  # a start() still waiting gives up
         for handle in self._queue.drain():
-            self._finish(handle, JobStatus.failed, error=Interrupted())
-        running = [h._future for h in self._jobs.values()]
-        if running and grace > 0:
-            await asyncio.wait(running, timeout=grace)
+            self._finish(handle, error=Interrupted())
+        if self._jobs and grace > 0:
+            await asyncio.gather(*(h.wait(grace) for h in self._jobs.values()))
         for handle in list(self._jobs.values()):
-            self._finish(handle, JobStatus.failed, error=Interrupted())
+            self._finish(handle, error=Interrupted())
         for timer in [*self._respawns.values(), *self._timers.values()]:
             timer.cancel()
         workers = list(self._workers.values())
         for worker in workers:
-            if worker.state in ("busy", "draining"):
-                worker.send(("cancel", worker.job_id))
-            worker.send(("stop",))
-            if worker.state == "starting":
-                worker.kill()  # nothing warm to save yet
+            worker.stop()
         if workers:
             await asyncio.wait([w.exited for w in workers], timeout=self.cancel_grace)
             for worker in workers:
@@ -168,10 +187,10 @@ class DreamPool:
 
     def stats(self) -> PoolStats:
         states = Counter(w.state for w in self._workers.values())
-        alive = states["idle"] + states["busy"] + states["draining"]
-        return PoolStats(workers=self.size, alive=alive,
-                         busy=states["busy"], queued=len(self._queue),
-                         restarts=self._restarts, outcomes=dict(self._outcomes))
+        return PoolStats(workers=self.size, alive=sum(n for s, n in states.items() if s.warm),
+                         idle=states[WorkerState.idle], busy=states[WorkerState.busy],
+                         queued=len(self._queue), restarts=self._restarts,
+                         outcomes=dict(self._outcomes))
 
     # -- worker events, all on the event loop --
 
@@ -181,64 +200,67 @@ class DreamPool:
         self._workers[slot] = WorkerProcess(slot, ctx=self._ctx, weights=self.weights, gpu=gpu,
                                             on_message=self._on_message)
 
-    def _on_message(self, worker: WorkerProcess, msg: tuple) -> None:
-        kind = msg[0]
-        if kind == "ready":
-            worker.state = "idle"
-            self._failures[worker.slot] = 0
-            if all(w.state != "starting" for w in self._workers.values()) and self._started:
-                _settle(self._started, None)
-        elif kind == "fatal":
-            log.error("worker %d could not start: %s", worker.slot, msg[1])
-            worker.state = "dying"
-            self._failures[worker.slot] += 1
-            if self._started:
-                _settle(self._started, msg[1])
-        elif kind == "progress":
-            handle = self._jobs.get(msg[1])
-            if handle is not None and worker.job_id == msg[1]:
-                handle._report(msg[2])
-        elif kind in ("done", "error", "crash") and worker.job_id == msg[1]:
-            self._job_ended(worker, msg)
-        elif kind == "exit":
-            self._worker_exited(worker, msg[1])
+    def _on_message(self, worker: WorkerProcess, msg: Message) -> None:
+        match msg:
+            case Ready():
+                self._worker_ready(worker)
+            case Fatal(error=error):
+                self._worker_failed(worker, unpack_error(error))
+            case JobProgress(job_id=job_id, progress=progress) if job_id == worker.job_id:
+                if (handle := self._jobs.get(job_id)) is not None:
+                    handle.report(progress)
+            case JobDone() | JobFailed() | JobCrashed() if msg.job_id == worker.job_id:
+                self._job_ended(worker, msg)
+            case WorkerExited():
+                self._worker_exited(worker)
         self._dispatch()
 
-    def _job_ended(self, worker: WorkerProcess, msg: tuple) -> None:
-        kind, job_id = msg[0], msg[1]
-        worker.job_id = None
-        worker.state = "dying" if kind == "crash" and msg[4] else "idle"
-        if (timer := self._timers.pop(worker.slot, None)) is not None:
-            timer.cancel()
-        handle = self._jobs.get(job_id)
+    def _worker_ready(self, worker: WorkerProcess) -> None:
+        worker.state = WorkerState.idle
+        self._failures[worker.slot] = 0
+        if self._started and all(w.state is not WorkerState.starting
+                                 for w in self._workers.values()):
+            _settle(self._started, None)
+
+    def _worker_failed(self, worker: WorkerProcess, error: DreamError) -> None:
+        log.error("worker %d could not start: %s", worker.slot, error)
+        worker.state = WorkerState.dying
+        self._failures[worker.slot] += 1
+        if self._started:
+            _settle(self._started, error)
+
+    def _job_ended(self, worker: WorkerProcess, msg: JobEnded) -> None:
+        exiting = isinstance(msg, JobCrashed) and msg.exiting
+        worker.state, worker.job_id = WorkerState.dying if exiting else WorkerState.idle, None
+        self._cancel_timer(worker.slot)
+        handle = self._jobs.get(msg.job_id)
         if handle is None:
             return  # cancelled or timed out already; the worker is free again
-        if kind == "done":
-            self._finish(handle, JobStatus.done, result=msg[2])
-        elif kind == "error":
-            cancelled = isinstance(msg[2], Cancelled)
-            self._finish(handle, JobStatus.cancelled if cancelled else JobStatus.failed,
-                         error=msg[2])
-        else:
-            log.error("job %s crashed in worker %d: %s\n%s", job_id, worker.slot, msg[2], msg[3])
-            self._finish(handle, JobStatus.failed, error=WorkerCrashed(msg[2], msg[3]))
+        match msg:
+            case JobDone(result=result):
+                self._finish(handle, result=result)
+            case JobFailed(error=error):
+                self._finish(handle, error=unpack_error(error))
+            case JobCrashed(reason=reason, details=details):
+                log.error("job %s crashed in worker %d: %s\n%s", msg.job_id, worker.slot,
+                          reason, details)
+                self._finish(handle, error=WorkerCrashed(reason, details))
 
-    def _worker_exited(self, worker: WorkerProcess, exitcode: int | None) -> None:
+    def _worker_exited(self, worker: WorkerProcess) -> None:
         was = worker.state
-        worker.state = "dead"
-        if (timer := self._timers.pop(worker.slot, None)) is not None:
-            timer.cancel()
+        worker.state = WorkerState.dead
+        self._cancel_timer(worker.slot)
         reason = worker.describe_exit()
         if worker.job_id and (handle := self._jobs.get(worker.job_id)) is not None:
             log.error("worker %d died running job %s: %s", worker.slot, worker.job_id, reason)
-            self._finish(handle, JobStatus.failed, error=WorkerCrashed(reason))
+            self._finish(handle, error=WorkerCrashed(reason))
         if self._closing or self._workers.get(worker.slot) is not worker:
             return
         if self._started and not self._started.done():
             _settle(self._started, WorkerCrashed(f"{reason} while loading the model"))
             return
         # A worker that dies before it is ready would die again at once: back off.
-        if was == "starting":
+        if was is WorkerState.starting:
             self._failures[worker.slot] += 1
         delay = min(60.0, 2.0 ** self._failures[worker.slot] - 1)
         log.warning("worker %d ended (%s); restarting in %.0fs", worker.slot, reason, delay)
@@ -250,45 +272,47 @@ class DreamPool:
         if self._closing:
             return
         for worker in self._workers.values():
-            if worker.state != "idle" or not self._queue:
+            if worker.state is not WorkerState.idle or not self._queue:
                 continue
             handle = self._queue.pop()
-            worker.state, worker.job_id = "busy", handle.job_id
-            handle.status, handle.started_at = JobStatus.running, time.monotonic()
-            worker.send(("job", handle.job))
+            handle.mark_running()
+            worker.run(handle.job)
             self._timers[worker.slot] = asyncio.get_running_loop().call_later(
                 self.job_timeout, self._timed_out, worker)
 
     def _timed_out(self, worker: WorkerProcess) -> None:
         self._timers.pop(worker.slot, None)
         if (handle := self._jobs.get(worker.job_id or "")) is not None:
-            self._finish(handle, JobStatus.timed_out, error=DreamTimeout(self.job_timeout))
+            self._finish(handle, error=DreamTimeout(self.job_timeout))
         self._stop_job(worker)
 
     def _stop_job(self, worker: WorkerProcess) -> None:
         """Ask the worker to drop its job; kill it if it hasn't within `cancel_grace`."""
-        worker.send(("cancel", worker.job_id))
-        worker.state = "draining"
-        if (timer := self._timers.pop(worker.slot, None)) is not None:
-            timer.cancel()
+        worker.drop_job()
+        self._cancel_timer(worker.slot)
         self._timers[worker.slot] = asyncio.get_running_loop().call_later(
             self.cancel_grace, self._kill_stuck, worker)
 
+    def _cancel_timer(self, slot: int) -> None:
+        if (timer := self._timers.pop(slot, None)) is not None:
+            timer.cancel()
+
     def _kill_stuck(self, worker: WorkerProcess) -> None:
         self._timers.pop(worker.slot, None)
-        if worker.state == "draining":
+        if worker.state is WorkerState.draining:
             log.warning("worker %d did not stop job %s in %gs; killing it",
                         worker.slot, worker.job_id, self.cancel_grace)
-            worker.kill()
+            worker.kill(f"it did not stop a job within {self.cancel_grace:g}s")
 
-    def _finish(self, handle: JobHandle, status: JobStatus, *,
-                result: DreamResult | None = None, error: DreamError | None = None) -> None:
+    def _finish(self, handle: JobHandle, *, result: DreamResult | None = None,
+                error: DreamError | None = None) -> None:
+        """The one place a job ends: out of the pool, its handle settled, its outcome counted."""
         self._jobs.pop(handle.job_id, None)
+        status = handle.settle(result=result, error=error)
         self._outcomes[status.value] += 1
         ran = time.monotonic() - handle.started_at if handle.started_at else 0.0
         log.info("job %s of user %s: %s after %.1fs running%s", handle.job_id,
                  handle.job.user_id, status.value, ran, f" ({error})" if error else "")
-        handle._finish(status, result, error)
 
 
 def _settle(future: asyncio.Future, error: BaseException | None) -> None:
