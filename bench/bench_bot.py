@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_bot.py --requests 100 --rate 20 --json out.json
 
 The real DreamBot (discord.py) and a real DreamPool (worker processes with the real
-InceptionV3) run against tests/fakediscord in this process. Users post real photos
+InceptionV3) run against discordlocal in this process. Users post real photos
 (the cat in docs/, scikit-image's chelsea, coffee, rocket and Hubble deep field, scaled
 to `--photo-side`) with `!dream` at tiny settings, taking turns, at `--rate` requests/s.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import json
 import logging
 import os
@@ -30,8 +29,6 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from PIL import Image  # noqa: E402
 
 PHOTOS = ("docs:sample-cat.jpg", "chelsea", "coffee", "rocket", "hubble_deep_field")
 
@@ -55,10 +52,9 @@ def main() -> None:
 
 
 async def bench(args: argparse.Namespace) -> dict:
+    from bench.dreambot import BotStarter, World, bot_config, photo
     from bot.app import make_pool
-    from tests.botkit.chat import LoopLag, World
-    from tests.botkit.fixtures import BotStarter, bot_config
-    from tests.fakediscord import FakeDiscord
+    from discordlocal import FakeDiscord, LoopLag
 
     per_user = -(-args.requests // args.users)
     workers = args.workers if args.workers == "auto" else int(args.workers)
@@ -103,7 +99,7 @@ async def bench(args: argparse.Namespace) -> dict:
 
 async def one_request(world, user: int, options: str, upload: tuple[str, bytes, str], delay: float) -> dict:
     """Post one `!dream` after `delay` s; time the first reply and the result."""
-    from tests.botkit.chat import is_status
+    from bench.dreambot import is_status
 
     await asyncio.sleep(delay)
     sent = time.monotonic()
@@ -114,19 +110,6 @@ async def one_request(world, user: int, options: str, upload: tuple[str, bytes, 
         return {"ack_s": ack_s, "result_s": None, "refused": first.content}
     await world.result_of(command, timeout=600)
     return {"ack_s": ack_s, "result_s": time.monotonic() - sent, "refused": None}
-
-
-def photo(name: str, side: int) -> tuple[str, bytes, str]:
-    """A real photo as a user uploads it: JPEG, longest side `side`."""
-    if name.startswith("docs:"):
-        im = Image.open(Path(__file__).resolve().parent.parent / "docs" / name[5:]).convert("RGB")
-    else:
-        import skimage.data
-        im = Image.fromarray(getattr(skimage.data, name)())
-    im.thumbnail((side, side))
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=88)
-    return (f"{name.split(':')[-1].split('.')[0]}.jpg", buf.getvalue(), "image/jpeg")
 
 
 def worker_processes():

@@ -3,8 +3,8 @@
     .venv/bin/python bench/bench_load.py                      # 200 requests from 50 users
     .venv/bin/python bench/bench_load.py --max-queue 20 --json out.json
 
-The same scenario as tests/test_resilience_load.py (tests/resilience/load.py): the real
-DreamBot and a real DreamPool (one warm worker by default) against tests/fakediscord in
+The scenario is bench/load.py, which tests/test_resilience_load.py runs too: the real
+DreamBot and a real DreamPool (one warm worker by default) against discordlocal in
 this process; every user posts at once; a small queue refuses the overflow as "busy".
 
 Reported: acknowledgement latency p50/p99 (request -> first answer), event-loop lag p99
@@ -42,12 +42,10 @@ def main() -> None:
 
 
 async def bench(args: argparse.Namespace) -> dict:
+    from bench.dreambot import BotStarter, World, bot_config, photo
+    from bench.load import burst
     from bot.app import make_pool
-    from tests.botkit.chat import World
-    from tests.botkit.files import coffee_jpeg
-    from tests.botkit.fixtures import BotStarter, bot_config
-    from tests.fakediscord import FakeDiscord
-    from tests.resilience.load import burst
+    from discordlocal import FakeDiscord
 
     config = bot_config(pool={"workers": args.workers, "max_queue": args.max_queue, "per_user": args.per_user,
                               "job_timeout": 600.0})
@@ -59,7 +57,7 @@ async def bench(args: argparse.Namespace) -> dict:
             starter = BotStarter(fake)
             bot = await starter(pool, config)
             run = await burst(world, bot, pool, requests=args.requests, users=args.users, options=args.dream,
-                              photo=("coffee.jpg", coffee_jpeg(400), "image/jpeg"))
+                              photo=photo("coffee", 400))
             await starter.stop_all()
     finally:
         await pool.close(grace=0)

@@ -1,105 +1,49 @@
-"""Fixtures for the bot tests: a fake Discord, a world in it, a real pool, and the real DreamBot.
+"""Dreambot on discordlocal: start the real bot against the server, and read what it posts.
 
-Everything runs on the test module's event loop, because one pool of real workers (each
-loading the real InceptionV3, about 5-10 s) serves the whole module: a test module sets
-`pytestmark = pytest.mark.asyncio(loop_scope="module")` and imports these fixtures.
+The benchmarks use this, and so do the tests (tests/conftest.py wraps `BotStarter` in the
+`start_bot` fixture), so that both start the bot and read its messages the same way:
 
-- `dream_pool`: the started pool, one per module. Use `pool` in tests: it also waits, after
-  the test, until the pool is idle and warm again, so one test's leftovers never slow the next.
-- `idle_pool`: a real `DreamPool` that is never started, for tests that must not dream.
-- `fake`, `world`: a fresh FakeDiscord per test, with a guild, a channel and three users.
-- `start_bot(pool, config, db=None)`: the real `DreamBot` against the fake, with a real SQLite
-  store (its own file under the test's tmp_path unless `db` names one); stopped after the
-  test. `pool` asks for `start_bot`, so that it settles the pool while the bots can still reply.
+- `bot_config(**sections)`: a config for a bot against the local server (one warm worker,
+  progress every second); `sections` override fields.
+- `BotStarter`: `await start(pool, config)` gives a ready `DreamBot` with its own SQLite store;
+  `stop_all()` cancels the bots' dreams, lets their replies go out, closes them.
+- `World`: discordlocal's guild with people, plus Dreambot's buttons (`press`) and its
+  acknowledgement (`status_of`, `is_status`); `settings_of` reads a result's settings line.
+- `photo(name, side)`: a real photo as a user uploads it.
 """
 from __future__ import annotations
 
-import asyncio
 import dataclasses
+import io
 import tempfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-import pytest_asyncio
+from PIL import Image
 
-from bot.api_base import reset_api_base, use_api_base
-from bot.app import DreamBot, make_pool
+from bot.app import DreamBot
 from bot.config import Config, DiscordConfig, DreamConfig, LimitsConfig, PoolConfig
 from bot.store import Store
+from discordlocal import Clients, FakeDiscord, FileSpec, InteractionRecord, StoredMessage
+from discordlocal import World as GuildWorld
+from discordlocal.client import TOKEN
 from dreaming.pool import DreamPool
 from dreaming.presets import load_presets
-from tests.fakediscord import FakeDiscord
 
-from tests.botkit.chat import World
+REPO = Path(__file__).resolve().parents[1]
+#: One warm worker (a small machine has 2 cores), room for a queue.
+LOCAL_POOL = PoolConfig(workers=1, max_queue=20, per_user=3, job_timeout=120.0)
 
-TOKEN = "fake-token-for-tests"
-#: The module pool: one warm worker (the machine has 2 cores), room for the queue tests.
-TEST_POOL = PoolConfig(workers=1, max_queue=20, per_user=3, job_timeout=120.0)
 
 def bot_config(**sections: dict) -> Config:
-    """The bot's test config; `sections` override fields, e.g. `dream={"progress_interval": 2}`."""
-    config = Config(discord=DiscordConfig(token=TOKEN), pool=TEST_POOL, limits=LimitsConfig(),
+    """The bot's config against the local server; `sections` override fields, e.g. `dream={"progress_interval": 2}`."""
+    config = Config(discord=DiscordConfig(token=TOKEN), pool=LOCAL_POOL, limits=LimitsConfig(),
                     dream=DreamConfig(progress_interval=1.0))
     changes = {name: dataclasses.replace(getattr(config, name), **values) for name, values in sections.items()}
     return dataclasses.replace(config, **changes)
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def dream_pool() -> AsyncIterator[DreamPool]:
-    pool = make_pool(bot_config())
-    await pool.start()
-    yield pool
-    await pool.close(grace=0)
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def pool(dream_pool: DreamPool, start_bot: BotStarter) -> AsyncIterator[DreamPool]:
-    """The module's pool, settled again after the test (dreams cancelled, every worker warm).
-
-    It asks for `start_bot` so that it is torn down first: the bots' dreams are cancelled
-    while the bots can still reply.
-    """
-    yield dream_pool
-    for bot in start_bot.bots:
-        cancel_dreams(bot)
-
-    def settled() -> bool:
-        stats = dream_pool.stats()
-        # `alive` counts a worker still stopping a cancelled dream ("draining"), which would
-        # make the next test's first dream queue behind it; PoolStats has no field for it.
-        idle = all(w.state == "idle" for w in dream_pool._workers.values())
-        return stats.busy == 0 and stats.queued == 0 and stats.alive == stats.workers and idle
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 60
-    while not settled():
-        assert loop.time() < deadline, f"pool did not settle after the test: {dream_pool.stats()}"
-        await asyncio.sleep(0.05)
-
-
-@pytest.fixture
-def idle_pool() -> DreamPool:
-    """A real pool that never starts: jobs would wait forever, so a test that dreams by mistake fails."""
-    return make_pool(bot_config())
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def fake() -> AsyncIterator[FakeDiscord]:
-    """A running FakeDiscord; the test fails if the bot used a route it lacks or broke it."""
-    async with FakeDiscord() as server:
-        yield server
-        assert not server.server_errors, "fakediscord failed handling requests:\n" + "\n".join(server.server_errors)
-        assert not server.unknown_requests, f"bot used routes fakediscord does not serve: {server.unknown_requests}"
-
-
-@pytest.fixture
-def world(fake: FakeDiscord) -> World:
-    return World.create(fake)
-
-
 class BotStarter:
-    """`await start_bot(pool, config=None, db=None)`: a ready DreamBot talking to the fake; `.bots` lists them.
+    """`await start_bot(pool, config=None, db=None)`: a ready DreamBot talking to the server; `.bots` lists them.
 
     Each bot gets a store: the SQLite file `db`, else a fresh one in `data_dir` (a temporary
     folder when not given), so that one bot never recovers another's jobs by accident.
@@ -107,10 +51,10 @@ class BotStarter:
 
     def __init__(self, fake: FakeDiscord, data_dir: Path | None = None) -> None:
         self.fake = fake
-        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="dreambot-test-"))
+        self.data_dir = data_dir or Path(tempfile.mkdtemp(prefix="dreambot-local-"))
+        self.clients = Clients(fake)
         self.bots: list[DreamBot] = []
         self.stores: list[Store] = []
-        self.tasks: list[asyncio.Task] = []
 
     async def __call__(self, pool: DreamPool, config: Config | None = None, *, db: Path | None = None,
                        timeout: float = 15.0) -> DreamBot:
@@ -118,46 +62,20 @@ class BotStarter:
         store = await Store.open(db or self.data_dir / f"dreambot-{len(self.bots)}.db")
         self.stores.append(store)
         bot = DreamBot(config, pool, load_presets(*config.dream.presets_files), store)
-        use_api_base(self.fake.api_base)
-        # discord.py waits 2 s after the last GUILD_CREATE before on_ready; the fake sends them all at once.
-        bot._connection.guild_ready_timeout = 0.05
-        task = asyncio.create_task(bot.start(config.discord.token), name=f"dreambot-{len(self.bots)}")
         self.bots.append(bot)
-        self.tasks.append(task)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not bot.is_ready():
-            if task.done():
-                task.result()
-                raise RuntimeError("bot.start() returned before the bot was ready")
-            assert loop.time() < deadline, f"bot not ready after {timeout}s; requests: {self.fake.requests}"
-            await asyncio.sleep(0.01)
-        return bot
+        return await self.clients.start(bot, config.discord.token, timeout=timeout)
 
     async def stop_all(self) -> None:
-        """Stop every bot; raise why one crashed, if one did."""
+        """Stop every bot (their dreams cancelled, their replies sent); raise why one crashed, if one did."""
         try:
-            for bot in reversed(self.bots):
-                await stop_bot(bot)
-            outcomes = await asyncio.wait_for(asyncio.gather(*self.tasks, return_exceptions=True), 15)
+            try:
+                for bot in reversed(self.bots):
+                    await stop_bot(bot)
+            finally:
+                await self.clients.close()
         finally:
-            reset_api_base()
             for store in self.stores:
                 await store.close()
-        crashed = [o for o in outcomes if isinstance(o, BaseException)]
-        if crashed:
-            raise crashed[0]
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def start_bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotStarter]:
-    """Start real DreamBots against `fake`; after the test their dreams are cancelled, their
-    replies allowed to go out, and they close. A bot whose run task crashed fails the test."""
-    starter = BotStarter(fake, tmp_path)
-    try:
-        yield starter
-    finally:
-        await starter.stop_all()
 
 
 def cancel_dreams(bot: DreamBot) -> None:
@@ -171,3 +89,48 @@ async def stop_bot(bot: DreamBot, *, timeout: float = 15.0) -> None:
         cancel_dreams(bot)
         await bot.runner.wait_idle(timeout)
     await bot.close()
+
+
+# -- reading the bot --------------------------------------------------------------------------
+
+def is_status(message: StoredMessage) -> bool:
+    """The bot's acknowledgement / progress message (it starts with the dream emoji)."""
+    return message.content.startswith("🌀")
+
+
+def settings_of(message: StoredMessage) -> dict[str, str]:
+    """The settings line (between backticks) of a result, as key -> value."""
+    start = message.content.index("`")
+    line = message.content[start + 1:message.content.index("`", start + 1)]
+    return dict(word.split("=", 1) for word in line.split())
+
+
+class World(GuildWorld):
+    """discordlocal's guild with people, and Dreambot's buttons and acknowledgements."""
+
+    async def press(self, message: StoredMessage, action: str, user: int) -> InteractionRecord:
+        """Click Dreambot's `action` button on `message` (custom_id `dreambot:<action>:...`: delete, again...)."""
+        return await self.click(message, f"dreambot:{action}:", user)
+
+    async def status_of(self, message: StoredMessage) -> StoredMessage:
+        """The acknowledgement the bot posted for `message`."""
+        return await self.reply_to(message, is_status)
+
+
+# -- what users upload --------------------------------------------------------------------------
+
+def photo(name: str, side: int) -> FileSpec:
+    """A real photo as a user uploads it: JPEG, longest side `side`.
+
+    `name`: "docs:<file>" for a photo in docs/ (docs:sample-cat.jpg), else one of
+    scikit-image's sample photos (chelsea, coffee, rocket, hubble_deep_field...).
+    """
+    if name.startswith("docs:"):
+        im = Image.open(REPO / "docs" / name[5:]).convert("RGB")
+    else:
+        import skimage.data
+        im = Image.fromarray(getattr(skimage.data, name)())
+    im.thumbnail((side, side))
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=88)
+    return (f"{name.split(':')[-1].split('.')[0]}.jpg", buf.getvalue(), "image/jpeg")

@@ -1,5 +1,5 @@
-"""A burst of requests through the fake Discord, measured: shared by the load test and
-bench/bench_load.py, so both run exactly the same scenario.
+"""A burst of requests through discordlocal, measured: shared by bench/bench_load.py and the
+load test (tests/test_resilience_load.py), so both run exactly the same scenario.
 
 Every user posts their requests at once (no pacing). For each request the first answer
 (acknowledgement or refusal) and the final answer (a result, or a one-line warning) are
@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.botkit.chat import LoopLag, World, is_status
-from tests.botkit.files import FileSpec
+from bench.dreambot import World, is_status
+from discordlocal import FileSpec, LoopLag
 
 #: How often the sampler looks at the queue and the memory.
 SAMPLE_S = 0.02

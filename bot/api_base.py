@@ -1,7 +1,7 @@
 """Point discord.py at a Discord-compatible server instead of discord.com.
 
 Used for the config option `discord.api_base` (env `DISCORD_API_BASE`): self-hosted servers
-such as Spacebar, and the test server in `tests/fakediscord`. discord.py has no setting for
+such as Spacebar, and the local server in `discordlocal/` (tests, benchmarks). discord.py has no setting for
 this, but it reads two class attributes at call time, so setting them is enough:
 
 - `discord.http.Route.BASE`: every REST URL is `Route.BASE + path`, built when a request is

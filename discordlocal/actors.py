@@ -75,7 +75,7 @@ class Actors:
 
     def _require_bot(self) -> None:
         if not self.gateway.sessions:
-            raise RuntimeError("fakediscord: no bot has identified on the gateway yet; start the bot first")
+            raise RuntimeError("discordlocal: no bot has identified on the gateway yet; start the bot first")
 
     async def _dispatch(self, kind: int, guild_id: int, channel_id: int, user_id: int, data: dict,
                         extra: dict | None = None, message_id: int | None = None) -> InteractionRecord:

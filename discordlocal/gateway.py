@@ -108,7 +108,7 @@ class Gateway:
         self.connections.append(conn)
         try:
             if compress not in (None, "zlib-stream"):
-                log.error("fakediscord: client asked for %s compression; only zlib-stream is supported", compress)
+                log.error("discordlocal: client asked for %s compression; only zlib-stream is supported", compress)
                 await ws.close(code=INVALID_API_VERSION, message=b"unsupported compression")
                 return ws
             await conn.send({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None})
@@ -136,7 +136,7 @@ class Gateway:
         if not resumable:
             self.sessions.clear()
         for conn in list(self.connections):
-            await conn.ws.close(code=code, message=b"fakediscord drop")
+            await conn.ws.close(code=code, message=b"discordlocal drop")
 
     # --- protocol -------------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ class Gateway:
         elif op == REQUEST_MEMBERS:
             await self._member_chunk(conn, data)
         elif op not in (PRESENCE, VOICE_STATE):
-            log.warning("fakediscord: ignoring gateway op %s", op)
+            log.warning("discordlocal: ignoring gateway op %s", op)
 
     def _token_ok(self, token: str) -> bool:
         return self.expected_token is None or token == self.expected_token

@@ -159,5 +159,5 @@ class ChannelRoutes:
     async def cdn(self, request: web.Request) -> web.Response:
         stored = self.state.files.get(int(request.match_info["file_id"]))
         if stored is None:
-            raise DiscordError(404, 0, "fakediscord has no such attachment")
+            raise DiscordError(404, 0, "discordlocal has no such attachment")
         return web.Response(body=stored.data, content_type=stored.content_type or "application/octet-stream")

@@ -64,7 +64,7 @@ class FakeDiscord:
         await site.start()
         host, port = self._runner.addresses[0][:2]
         self.state.root_url = f"http://{host}:{port}"
-        log.info("fakediscord listening on %s", self.state.root_url)
+        log.info("discordlocal listening on %s", self.state.root_url)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -140,7 +140,7 @@ class FakeState:
                 return result
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise TimeoutError(f"fakediscord: timed out after {timeout}s waiting for {describe()}")
+                raise TimeoutError(f"discordlocal: timed out after {timeout}s waiting for {describe()}")
             event = self._changed
             try:
                 # Woken by changed(); the short cap also catches conditions on the bot's own state.

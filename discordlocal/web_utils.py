@@ -78,7 +78,7 @@ class Fault:
                     "code": self.code}
             return json_response(body, 429, {"Retry-After": str(self.retry_after), "Via": "1.1 google",
                                              "X-RateLimit-Scope": "user"})
-        return error_response(self.status, self.code, f"fakediscord injected HTTP {self.status}")
+        return error_response(self.status, self.code, f"discordlocal injected HTTP {self.status}")
 
 
 @dataclass
@@ -110,14 +110,14 @@ def make_middleware(recorder: Recorder):
             return error_response(e.status, e.code, e.message)
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
             recorder.unknown.append(line)
-            log.warning("fakediscord: no route for %s", line)
-            return error_response(404, 0, f"fakediscord has no route for {line}")
+            log.warning("discordlocal: no route for %s", line)
+            return error_response(404, 0, f"discordlocal has no route for {line}")
         except web.HTTPException:
             raise
         except Exception:
             recorder.errors.append(f"{line}\n{traceback.format_exc()}")
-            log.exception("fakediscord: handler for %s failed", line)
-            return error_response(400, 0, f"fakediscord failed handling {line}; see the log")
+            log.exception("discordlocal: handler for %s failed", line)
+            return error_response(400, 0, f"discordlocal failed handling {line}; see the log")
 
     return middleware
 

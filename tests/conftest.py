@@ -1,14 +1,39 @@
-"""Shared fixtures: the real model (once per session), real photos, and the gpu marker."""
+"""The suite's fixtures: ask for them by name, never import them.
+
+Expensive things once per session or module, clean state per test, factories that close what
+they made (arq's tests/conftest.py is the model):
+
+- `model` (session): the real InceptionV3; `photo`, `cat_photo` (session): real photos as arrays.
+- `fake` (per test): a running discordlocal server; fails the test if the client used a route
+  it lacks or broke it. `world` (per test): a guild in it with alice, bob and mod.
+- `start_client` (factory): start any discord.py client against `fake`; closed after the test.
+- `start_bot` (factory): the real DreamBot against `fake`, with its own SQLite store; stopped
+  after the test (bench/dreambot.py's `BotStarter`).
+- `dream_pool` (module): one started pool of real workers; tests use `pool`, which also waits,
+  after the test, until the pool is idle and warm again. `idle_pool`: a pool never started.
+
+The async fixtures run on the test module's event loop: one pool of real workers (each loading
+the real InceptionV3, 5-10 s) serves a whole module, so a module that uses them sets
+`pytestmark = pytest.mark.asyncio(loop_scope="module")`.
+`bot_config(**sections)` (bench/dreambot.py) is a plain function: tests call it with arguments.
+"""
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 
+import discord
 import numpy as np
 import pytest
+import pytest_asyncio
 
-pytest_plugins = ["tests.fakediscord.pytest_plugin"]
+from bench.dreambot import BotStarter, World, bot_config, cancel_dreams
+from discordlocal import Clients, FakeDiscord
+from dreaming.pool import DreamPool
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -30,6 +55,8 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+# -- the model and photos ---------------------------------------------------------------------
+
 @pytest.fixture(scope="session")
 def model():
     """The real InceptionV3 with the converted inception-2015 weights, loaded once."""
@@ -49,3 +76,86 @@ def cat_photo() -> np.ndarray:
     """A real photo of a cat (scikit-image's chelsea, 300x451), uint8 RGB."""
     import skimage.data
     return skimage.data.chelsea()
+
+
+# -- Discord, locally -------------------------------------------------------------------------
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """A running discordlocal server; the test fails if the client used a route it lacks or broke it."""
+    async with FakeDiscord() as server:
+        yield server
+        assert not server.server_errors, "discordlocal failed handling requests:\n" + "\n".join(server.server_errors)
+        assert not server.unknown_requests, f"the client used routes discordlocal does not serve: {server.unknown_requests}"
+
+
+@pytest.fixture
+def world(fake: FakeDiscord) -> World:
+    """One guild, #general, users alice and bob, and mod; with Dreambot's buttons and acknowledgements."""
+    return World.create(fake)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def start_client(fake: FakeDiscord) -> AsyncIterator[Callable[..., Awaitable[discord.Client]]]:
+    """`await start_client(client, token=...)`: any discord.py client, ready, against `fake`.
+
+    The clients are closed after the test; one whose run task crashed fails the test.
+    """
+    clients = Clients(fake)
+    try:
+        yield clients.start
+    finally:
+        await clients.close()
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def start_bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotStarter]:
+    """`await start_bot(pool, config=None, db=None)`: real DreamBots against `fake`; `.bots` lists them.
+
+    After the test their dreams are cancelled, their replies allowed to go out, and they close.
+    A bot whose run task crashed fails the test.
+    """
+    starter = BotStarter(fake, tmp_path)
+    try:
+        yield starter
+    finally:
+        await starter.stop_all()
+
+
+# -- the worker pool --------------------------------------------------------------------------
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def dream_pool() -> AsyncIterator[DreamPool]:
+    """The module's started pool of real workers (settings: bench/dreambot.py's LOCAL_POOL)."""
+    from bot.app import make_pool
+    pool = make_pool(bot_config())
+    await pool.start()
+    yield pool
+    await pool.close(grace=0)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def pool(dream_pool: DreamPool, start_bot: BotStarter) -> AsyncIterator[DreamPool]:
+    """The module's pool, settled again after the test (dreams cancelled, every worker warm).
+
+    It asks for `start_bot` so that it is torn down first: the bots' dreams are cancelled
+    while the bots can still reply.
+    """
+    yield dream_pool
+    for bot in start_bot.bots:
+        cancel_dreams(bot)
+
+    # `settled`: nothing queued or running and every worker idle and warm; a worker still
+    # stopping a cancelled dream would make the next test's first dream queue behind it.
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not dream_pool.stats().settled:
+        assert loop.time() < deadline, f"pool did not settle after the test: {dream_pool.stats()}"
+        await asyncio.sleep(0.05)
+
+
+@pytest.fixture
+def idle_pool() -> DreamPool:
+    """A real pool that never starts: jobs would wait forever, so a test that dreams by mistake fails."""
+    from bot.app import make_pool
+    return make_pool(bot_config())

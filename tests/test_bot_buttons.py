@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from bench.dreambot import settings_of, stop_bot
 from bot.dream import messages
-from tests.botkit import dream_pool, fake, pool, settings_of, start_bot, stop_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat, image_of
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240)]

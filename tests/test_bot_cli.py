@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from tests.botkit import World
+from bench.dreambot import World
+from discordlocal import FakeDiscord
 from tests.botkit.files import REPO, cat, coffee
 from tests.botkit.moderators import job_statuses
-from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from bench.dreambot import World, bot_config, settings_of
 import bot.dream.replies
-from tests.botkit import (  # noqa: F401 (fixtures)
-    LoopLag, World, bot_config, dream_pool, fake, pool, settings_of, start_bot, world,
-)
+from discordlocal import LoopLag
 from tests.botkit.files import cat, coffee, image_of
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240), pytest.mark.slow]

@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image
 
+from bench.dreambot import bot_config, settings_of
 from bot.config import DEFAULT_PRIVACY_REMINDER
 from dreaming.layers import resolve_layer
-from tests.botkit import (  # noqa: F401 (fixtures)
-    bot_config, dream_pool, fake, idle_pool, pool, settings_of, start_bot, world,
-)
 from tests.botkit.files import CAMERA, cat, cat_jpeg_with_gps, coffee, image_of
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240)]

@@ -8,7 +8,6 @@ import pytest
 
 from dreaming.layers import ALIASES, LAYERS
 from dreaming.presets import load_presets
-from tests.botkit import fake, idle_pool, start_bot, world  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(60)]
 

@@ -13,7 +13,6 @@ import pytest
 
 from bot.dream import messages
 from dreaming import images
-from tests.botkit import dream_pool, fake, idle_pool, pool, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat, coffee
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240)]

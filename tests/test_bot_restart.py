@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.dreambot import World
 from bot.store import LATEST, Store
-from tests.botkit import World, fake, idle_pool, start_bot, world  # noqa: F401 (fixtures)
+from discordlocal import FakeDiscord
 from tests.botkit.files import REPO, cat, coffee
 from tests.botkit.moderators import job_statuses
-from tests.fakediscord import FakeDiscord
 from tests.test_store import V1_SCHEMA
 
 pytestmark = pytest.mark.timeout(420)

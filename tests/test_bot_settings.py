@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bench.dreambot import bot_config, is_status
 from bot.moderation.guild_settings import GuildSettings
 from bot.store import Store
-from tests.botkit import bot_config, fake, idle_pool, is_status, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat
 from tests.botkit.moderators import Staff, guild_rows
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.botkit import (  # noqa: F401 (fixtures)
-    dream_pool, fake, pool, settings_of, start_bot, world,
-)
+from bench.dreambot import settings_of
 from tests.botkit.files import cat, coffee, image_of
 from tests.botkit.moderators import Staff
 

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
+from bench.dreambot import bot_config
 from bot.app import make_pool
-from tests.botkit import bot_config, fake, idle_pool, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat, coffee
 from tests.botkit.moderators import Staff
 
@@ -109,5 +109,5 @@ async def test_per_user_pending_limit_from_the_server(world, staff, start_bot, i
 
 
 def is_status_text(text: str) -> bool:
-    """The "Queued"/"Dreaming" acknowledgement, as `tests.botkit.is_status` reads a message."""
+    """The "Queued"/"Dreaming" acknowledgement, as `bench.dreambot.is_status` reads a message."""
     return text.startswith("🌀")

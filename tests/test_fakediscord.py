@@ -1,7 +1,8 @@
-"""The fake Discord server, proven with the real, unmodified discord.py client.
+"""discordlocal, the Discord-compatible server, proven with the real, unmodified discord.py client.
 
 A small commands.Bot (prefix command with a file reply, a slash command that defers and follows
-up with a file, autocomplete, a button) runs against `FakeDiscord` through `use_api_base`.
+up with a file, autocomplete, a button) runs against `FakeDiscord` through `use_api_base`
+(the `start_client` fixture: discordlocal's `Clients`).
 """
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.api_base import discover_gateway, gateway_url_for, reset_api_base, use_api_base
-from tests.fakediscord import FakeDiscord
-from tests.fakediscord.pytest_plugin import fake_discord, make_bot  # noqa: F401 (fixtures)
+from discordlocal import FakeDiscord
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(30)]
 
 LAYERS = ["mixed3", "mixed4", "mixed5", "mixed7"]
 PNG_1x1 = bytes.fromhex(
@@ -108,195 +108,195 @@ async def layer_choices(interaction: discord.Interaction, current: str) -> list[
 
 
 @pytest.fixture
-def world(fake_discord: FakeDiscord):
+def echo_guild(fake: FakeDiscord):
     """One guild with a 1 MiB upload limit, a #general channel and a user, alice."""
-    guild = fake_discord.add_guild("Test Guild", filesize_limit=2**20)
-    channel = fake_discord.add_channel(guild.id, "general")
-    alice = fake_discord.add_user("alice", guilds=[guild.id])
+    guild = fake.add_guild("Test Guild", filesize_limit=2**20)
+    channel = fake.add_channel(guild.id, "general")
+    alice = fake.add_user("alice", guilds=[guild.id])
     return guild, channel, alice
 
 
-async def test_bot_connects_and_sees_the_guild(fake_discord, make_bot, world):
-    guild, channel, _ = world
-    bot = await make_bot(EchoBot())
-    assert bot.user.id == fake_discord.bot_user.id
+async def test_bot_connects_and_sees_the_guild(fake, start_client, echo_guild):
+    guild, channel, _ = echo_guild
+    bot = await start_client(EchoBot())
+    assert bot.user.id == fake.bot_user.id
     seen = bot.get_guild(guild.id)
     assert seen is not None and seen.name == "Test Guild"
     assert seen.get_channel(channel.id).name == "general"
-    assert seen.me is not None and bot.application_id == fake_discord.application_id
+    assert seen.me is not None and bot.application_id == fake.application_id
 
 
-async def test_prefix_command_round_trips_file_bytes(fake_discord, make_bot, world):
-    _, channel, alice = world
-    await make_bot(EchoBot())
-    sent = await fake_discord.send_message(channel.id, alice.id, "!echo",
-                                           attachments=[("dot.png", PNG_1x1, "image/png")])
-    reply = await fake_discord.wait_for_message(channel.id)
+async def test_prefix_command_round_trips_file_bytes(fake, start_client, echo_guild):
+    _, channel, alice = echo_guild
+    await start_client(EchoBot())
+    sent = await fake.send_message(channel.id, alice.id, "!echo",
+                                   attachments=[("dot.png", PNG_1x1, "image/png")])
+    reply = await fake.wait_for_message(channel.id)
     assert reply.content == "got dot.png 1x1"
     assert [(f.filename, f.data) for f in reply.files] == [("echo-dot.png", PNG_1x1)]
     assert reply.files[0].content_type == "image/png" and reply.files[0].width == 1
     assert reply.reference_id == sent.id
 
 
-async def test_slash_command_defers_then_follows_up_with_a_file(fake_discord, make_bot, world):
-    guild, channel, alice = world
-    bot = await make_bot(EchoBot())
+async def test_slash_command_defers_then_follows_up_with_a_file(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    bot = await start_client(EchoBot())
     await bot.tree.sync()
     payload = b"\x00binary\xffdata" * 100
-    rec = await fake_discord.invoke_slash(guild.id, channel.id, alice.id, "shout", options={"text": "hello"},
-                                          attachments={"image": ("blob.bin", payload, "application/octet-stream")})
-    callback = await fake_discord.wait_for_interaction_response(rec.id)
+    rec = await fake.invoke_slash(guild.id, channel.id, alice.id, "shout", options={"text": "hello"},
+                                  attachments={"image": ("blob.bin", payload, "application/octet-stream")})
+    callback = await fake.wait_for_interaction_response(rec.id)
     assert callback["type"] == 5  # deferred channel message
-    reply = await fake_discord.wait_for_message(channel.id, interaction_id=rec.id)
+    reply = await fake.wait_for_message(channel.id, interaction_id=rec.id)
     assert reply.content == f"HELLO mixed4 limit={2**20}"
     assert reply.files[0].data == payload
     assert reply.id == rec.original_message_id  # the follow-up filled in the "thinking..." message
 
 
-async def test_deferred_response_edited_in_place(fake_discord, make_bot, world):
-    guild, channel, alice = world
-    await make_bot(EchoBot())
-    rec = await fake_discord.invoke_slash(guild.id, channel.id, alice.id, "progress")
-    assert (await fake_discord.wait_for_interaction_response(rec.id))["type"] == 5
-    final = await fake_discord.wait_for_edit(rec.original_message_id, lambda m: bool(m.files))
+async def test_deferred_response_edited_in_place(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    await start_client(EchoBot())
+    rec = await fake.invoke_slash(guild.id, channel.id, alice.id, "progress")
+    assert (await fake.wait_for_interaction_response(rec.id))["type"] == 5
+    final = await fake.wait_for_edit(rec.original_message_id, lambda m: bool(m.files))
     assert (final.content, final.edits, [f.data for f in final.files]) == ("done", 2, [b"img"])
-    assert [m.id for m in fake_discord.messages_in(channel.id)] == [final.id]
+    assert [m.id for m in fake.messages_in(channel.id)] == [final.id]
 
 
-async def test_late_acknowledgement_is_an_unknown_interaction(fake_discord, make_bot, world):
-    guild, channel, alice = world
-    bot = await make_bot(EchoBot())
+async def test_late_acknowledgement_is_an_unknown_interaction(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    bot = await start_client(EchoBot())
     errors: list[Exception] = []
 
     @bot.tree.error
     async def record(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         errors.append(error)
 
-    fake_discord.ack_deadline = 0.0
-    rec = await fake_discord.invoke_slash(guild.id, channel.id, alice.id, "progress")
-    await fake_discord.wait_until(lambda: errors, what="the bot's app command error")
+    fake.ack_deadline = 0.0
+    rec = await fake.invoke_slash(guild.id, channel.id, alice.id, "progress")
+    await fake.wait_until(lambda: errors, what="the bot's app command error")
     assert isinstance(errors[0].__cause__, discord.NotFound) and errors[0].__cause__.code == 10062
     assert rec.callbacks == []
 
 
-async def test_auto_sharded_bot_finds_the_gateway_through_gateway_bot(fake_discord, make_bot, world):
-    guild, _, _ = world
-    bot = await make_bot(commands.AutoShardedBot(command_prefix="!", intents=discord.Intents.default()))
+async def test_auto_sharded_bot_finds_the_gateway_through_gateway_bot(fake, start_client, echo_guild):
+    guild, _, _ = echo_guild
+    bot = await start_client(commands.AutoShardedBot(command_prefix="!", intents=discord.Intents.default()))
     assert bot.get_guild(guild.id) is not None and bot.shard_count == 1
-    assert "GET /api/v10/gateway/bot" in fake_discord.requests
+    assert "GET /api/v10/gateway/bot" in fake.requests
 
 
-async def test_tree_sync_reaches_the_server(fake_discord, make_bot, world):
-    guild, _, _ = world
-    bot = await make_bot(EchoBot())
+async def test_tree_sync_reaches_the_server(fake, start_client, echo_guild):
+    guild, _, _ = echo_guild
+    bot = await start_client(EchoBot())
     synced = await bot.tree.sync()
-    assert sorted(c.name for c in synced) == ["progress", "settings", "shout"] and fake_discord.syncs == 1
-    shout_command = next(c for c in fake_discord.commands() if c["name"] == "shout")
+    assert sorted(c.name for c in synced) == ["progress", "settings", "shout"] and fake.syncs == 1
+    shout_command = next(c for c in fake.commands() if c["name"] == "shout")
     assert {o["name"]: o["type"] for o in shout_command["options"]} == {"text": 3, "image": 11, "layer": 3}
     bot.tree.copy_global_to(guild=discord.Object(guild.id))
     await bot.tree.sync(guild=discord.Object(guild.id))
-    assert sorted(c["name"] for c in fake_discord.commands(guild.id)) == ["progress", "settings", "shout"]
-    assert {c.id for c in await bot.tree.fetch_commands()} == {int(c["id"]) for c in fake_discord.commands()}
+    assert sorted(c["name"] for c in fake.commands(guild.id)) == ["progress", "settings", "shout"]
+    assert {c.id for c in await bot.tree.fetch_commands()} == {int(c["id"]) for c in fake.commands()}
 
 
-async def test_subcommand_sees_member_and_app_permissions(fake_discord, make_bot, world):
-    guild, channel, alice = world
-    await (await make_bot(EchoBot())).tree.sync()
+async def test_subcommand_sees_member_and_app_permissions(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    await (await start_client(EchoBot())).tree.sync()
     for user_id, expected in [(alice.id, "manage=False"), (guild.owner_id, "manage=True")]:
-        rec = await fake_discord.invoke_slash(guild.id, channel.id, user_id, "settings show", options={"verbose": True})
-        reply = await fake_discord.wait_for_message(channel.id, interaction_id=rec.id)
+        rec = await fake.invoke_slash(guild.id, channel.id, user_id, "settings show", options={"verbose": True})
+        reply = await fake.wait_for_message(channel.id, interaction_id=rec.id)
         assert reply.content == f"{expected} attach=True verbose=True"
 
 
-async def test_autocomplete_returns_the_bots_choices(fake_discord, make_bot, world):
-    guild, channel, alice = world
-    await (await make_bot(EchoBot())).tree.sync()
-    choices = await fake_discord.autocomplete(guild.id, channel.id, alice.id, "shout",
-                                              options={"text": "x", "layer": "ed4"}, focused="layer")
+async def test_autocomplete_returns_the_bots_choices(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    await (await start_client(EchoBot())).tree.sync()
+    choices = await fake.autocomplete(guild.id, channel.id, alice.id, "shout",
+                                      options={"text": "x", "layer": "ed4"}, focused="layer")
     assert choices == [{"name": "mixed4", "value": "mixed4"}]
 
 
-async def test_button_click_dispatches_to_the_view(fake_discord, make_bot, world):
-    _, channel, alice = world
-    await make_bot(EchoBot())
-    await fake_discord.send_message(channel.id, alice.id, "!buttons")
-    with_button = await fake_discord.wait_for_message(channel.id)
-    rec = await fake_discord.click_button(with_button.id, "press", alice.id)
-    answer = await fake_discord.wait_for_message(channel.id, interaction_id=rec.id)
+async def test_button_click_dispatches_to_the_view(fake, start_client, echo_guild):
+    _, channel, alice = echo_guild
+    await start_client(EchoBot())
+    await fake.send_message(channel.id, alice.id, "!buttons")
+    with_button = await fake.wait_for_message(channel.id)
+    rec = await fake.click_button(with_button.id, "press", alice.id)
+    answer = await fake.wait_for_message(channel.id, interaction_id=rec.id)
     assert answer.content == "pressed by alice" and answer.ephemeral
 
 
-async def test_oversize_upload_is_refused_with_40005(fake_discord, make_bot, world):
-    _, channel, _ = world
-    bot = await make_bot(EchoBot())
+async def test_oversize_upload_is_refused_with_40005(fake, start_client, echo_guild):
+    _, channel, _ = echo_guild
+    bot = await start_client(EchoBot())
     with pytest.raises(discord.HTTPException) as excinfo:
         await bot.get_channel(channel.id).send(file=discord.File(io.BytesIO(b"x" * (2**20 + 1)), "big.bin"))
     assert (excinfo.value.status, excinfo.value.code) == (413, 40005)
-    assert fake_discord.messages_in(channel.id) == []
+    assert fake.messages_in(channel.id) == []
     await bot.get_channel(channel.id).send(file=discord.File(io.BytesIO(b"x" * 2**20), "limit.bin"))
-    assert (await fake_discord.wait_for_message(channel.id)).files[0].size == 2**20
+    assert (await fake.wait_for_message(channel.id)).files[0].size == 2**20
 
 
-async def test_rate_limit_is_retried_by_the_client(fake_discord, make_bot, world):
-    _, channel, _ = world
-    bot = await make_bot(EchoBot())
-    fault = fake_discord.fail_next(f"POST /api/v10/channels/{channel.id}/messages", 429, retry_after=0.2)
+async def test_rate_limit_is_retried_by_the_client(fake, start_client, echo_guild):
+    _, channel, _ = echo_guild
+    bot = await start_client(EchoBot())
+    fault = fake.fail_next(f"POST /api/v10/channels/{channel.id}/messages", 429, retry_after=0.2)
     message = await bot.get_channel(channel.id).send("after the limit")
     assert len(fault.hits) == 1
-    assert [m.content for m in fake_discord.messages_in(channel.id)] == ["after the limit"]
-    assert message.id == fake_discord.messages_in(channel.id)[0].id
+    assert [m.content for m in fake.messages_in(channel.id)] == ["after the limit"]
+    assert message.id == fake.messages_in(channel.id)[0].id
 
 
-async def test_server_error_surfaces_without_retry_storm(fake_discord, make_bot, world):
-    _, channel, _ = world
-    bot = await make_bot(EchoBot())
-    fake_discord.fail_next("/messages", 503)
+async def test_server_error_surfaces_without_retry_storm(fake, start_client, echo_guild):
+    _, channel, _ = echo_guild
+    bot = await start_client(EchoBot())
+    fake.fail_next("/messages", 503)
     with pytest.raises(discord.DiscordServerError):
         await bot.get_channel(channel.id).send("lost")
 
 
-async def test_gateway_drop_resumes_and_replays_missed_events(fake_discord, make_bot, world):
-    _, channel, alice = world
-    await make_bot(EchoBot())
-    await fake_discord.drop_gateway()
+async def test_gateway_drop_resumes_and_replays_missed_events(fake, start_client, echo_guild):
+    _, channel, alice = echo_guild
+    await start_client(EchoBot())
+    await fake.drop_gateway()
     # Sent while the bot is away: the RESUME replays it.
-    await fake_discord.send_message(channel.id, alice.id, "!echo", attachments=[("a.txt", b"abc", "text/plain")])
-    await fake_discord.wait_for_gateway(resumes=1)
-    assert (await fake_discord.wait_for_message(channel.id)).files[0].data == b"abc"
-    assert fake_discord.gateway.connect_paths == ["/", "/resume"]  # READY's resume_gateway_url
-    await fake_discord.send_message(channel.id, alice.id, "!echo", attachments=[("b.txt", b"def", "text/plain")])
-    assert (await fake_discord.wait_for_message(channel.id)).files[0].data == b"def"
+    await fake.send_message(channel.id, alice.id, "!echo", attachments=[("a.txt", b"abc", "text/plain")])
+    await fake.wait_for_gateway(resumes=1)
+    assert (await fake.wait_for_message(channel.id)).files[0].data == b"abc"
+    assert fake.gateway.connect_paths == ["/", "/resume"]  # READY's resume_gateway_url
+    await fake.send_message(channel.id, alice.id, "!echo", attachments=[("b.txt", b"def", "text/plain")])
+    assert (await fake.wait_for_message(channel.id)).files[0].data == b"def"
 
 
-async def test_gateway_drop_without_session_reidentifies(fake_discord, make_bot, world):
-    _, channel, alice = world
-    bot = await make_bot(EchoBot())
-    await fake_discord.drop_gateway(resumable=False)
-    await fake_discord.wait_for_gateway(identifies=2)
-    assert fake_discord.gateway.resumes == 0
-    await fake_discord.send_message(channel.id, alice.id, "!echo", attachments=[("b.txt", b"def", "text/plain")])
-    assert (await fake_discord.wait_for_message(channel.id)).files[0].data == b"def"
+async def test_gateway_drop_without_session_reidentifies(fake, start_client, echo_guild):
+    _, channel, alice = echo_guild
+    bot = await start_client(EchoBot())
+    await fake.drop_gateway(resumable=False)
+    await fake.wait_for_gateway(identifies=2)
+    assert fake.gateway.resumes == 0
+    await fake.send_message(channel.id, alice.id, "!echo", attachments=[("b.txt", b"def", "text/plain")])
+    assert (await fake.wait_for_message(channel.id)).files[0].data == b"def"
     assert bot.get_channel(channel.id) is not None
 
 
-async def test_message_content_needs_the_intent(fake_discord, make_bot, world):
-    _, channel, alice = world
-    bot = await make_bot(EchoBot(message_content=False))
-    await fake_discord.send_message(channel.id, alice.id, "secret")
-    await fake_discord.send_message(channel.id, alice.id, f"<@{bot.user.id}> hi")
-    await fake_discord.wait_until(lambda: len(bot.seen_contents) == 2)
+async def test_message_content_needs_the_intent(fake, start_client, echo_guild):
+    _, channel, alice = echo_guild
+    bot = await start_client(EchoBot(message_content=False))
+    await fake.send_message(channel.id, alice.id, "secret")
+    await fake.send_message(channel.id, alice.id, f"<@{bot.user.id}> hi")
+    await fake.wait_until(lambda: len(bot.seen_contents) == 2)
     assert bot.seen_contents == ["", f"<@{bot.user.id}> hi"]
 
 
-async def test_discords_message_rules_are_enforced(fake_discord, make_bot, world):
-    _, channel, _ = world
-    target = (await make_bot(EchoBot())).get_channel(channel.id)
+async def test_discords_message_rules_are_enforced(fake, start_client, echo_guild):
+    _, channel, _ = echo_guild
+    target = (await start_client(EchoBot())).get_channel(channel.id)
     with pytest.raises(discord.HTTPException) as too_long:
         await target.send("x" * 2001)
     with pytest.raises(discord.HTTPException) as bad_reply:
         await target.send("hi", reference=discord.MessageReference(message_id=12345, channel_id=channel.id))
     assert (too_long.value.code, bad_reply.value.code) == (50035, 50035)
-    assert fake_discord.messages_in(channel.id) == []
+    assert fake.messages_in(channel.id) == []
 
 
 async def test_wrong_token_is_refused():
@@ -311,22 +311,22 @@ async def test_wrong_token_is_refused():
             reset_api_base()
 
 
-async def test_json_content_type_has_no_charset_and_unknown_routes_are_404(fake_discord):
+async def test_json_content_type_has_no_charset_and_unknown_routes_are_404(fake):
     async with aiohttp.ClientSession() as session:
-        async with session.get(fake_discord.api_base + "/gateway") as response:
+        async with session.get(fake.api_base + "/gateway") as response:
             assert response.headers["Content-Type"] == "application/json"
-            assert (await response.json())["url"] == str(gateway_url_for(fake_discord.api_base))
-        async with session.get(fake_discord.api_base + "/no/such/route") as response:
+            assert (await response.json())["url"] == str(gateway_url_for(fake.api_base))
+        async with session.get(fake.api_base + "/no/such/route") as response:
             assert response.status == 404 and "no route" in json.loads(await response.text())["message"]
-    assert fake_discord.unknown_requests == ["GET /api/v10/no/such/route"]
-    fake_discord.unknown_requests.clear()  # expected here; the fixture fails tests that leave any
+    assert fake.unknown_requests == ["GET /api/v10/no/such/route"]
+    fake.unknown_requests.clear()  # expected here; the fixture fails tests that leave any
 
 
-async def test_use_api_base_points_discord_py_at_the_server(fake_discord):
-    url = await discover_gateway(fake_discord.api_base)
-    use_api_base(fake_discord.api_base + "/", url)
+async def test_use_api_base_points_discord_py_at_the_server(fake):
+    url = await discover_gateway(fake.api_base)
+    use_api_base(fake.api_base + "/", url)
     try:
-        assert discord.http.Route("GET", "/users/@me").url == fake_discord.api_base + "/users/@me"
+        assert discord.http.Route("GET", "/users/@me").url == fake.api_base + "/users/@me"
         assert str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY) == url
     finally:
         reset_api_base()

@@ -11,7 +11,6 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.ops.health import HealthServer, HealthState, state_of
 from bot.ops.metrics import Metrics
-from tests.botkit import dream_pool, fake, idle_pool, pool, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import coffee
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240)]

@@ -9,7 +9,6 @@ import signal
 
 import pytest
 
-from tests.botkit import dream_pool, fake, pool, start_bot, world  # noqa: F401 (fixtures)
 from tests.botkit.files import cat, coffee
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240), pytest.mark.slow]

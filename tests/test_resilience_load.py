@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.botkit import dream_pool, fake, pool, start_bot, world  # noqa: F401 (fixtures)
+from bench.load import burst
 from tests.botkit.files import coffee_jpeg
-from tests.resilience.load import burst
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(300), pytest.mark.slow]
 

@@ -1,16 +1,9 @@
-"""Shared pieces of the bot's end-to-end tests (tests/test_bot_*.py).
+"""Helpers of the bot's end-to-end tests (tests/test_bot_*.py) that only tests need.
 
-The real discord.py client (our DreamBot) runs against tests/fakediscord, with the real
-worker pool and model. Import the fixtures into a test module by name:
+- `files`: what users upload: real photos, and the bad files people really send.
+- `moderators`: people with rights in the test guild; a server's rows read back from SQLite.
 
-    from tests.botkit import dream_pool, fake, idle_pool, pool, start_bot, world  # noqa: F401
+The fixtures (`fake`, `world`, `start_bot`, `dream_pool`, `pool`, `idle_pool`...) are in
+tests/conftest.py: ask for them by name. Starting the real bot and reading what it posts is
+shared with the benchmarks, in bench/dreambot.py; the server itself is discordlocal/.
 """
-from __future__ import annotations
-
-from tests.botkit.chat import DREAM_TIMEOUT, LoopLag, World, custom_id, is_status, settings_of
-from tests.botkit.fixtures import TOKEN, bot_config, dream_pool, fake, idle_pool, pool, start_bot, stop_bot, world
-
-__all__ = [
-    "DREAM_TIMEOUT", "LoopLag", "TOKEN", "World", "bot_config", "custom_id", "dream_pool", "fake",
-    "idle_pool", "is_status", "pool", "settings_of", "start_bot", "stop_bot", "world",
-]

@@ -13,11 +13,10 @@ from pathlib import Path
 
 from PIL import ExifTags, Image
 
+from discordlocal import FileSpec
+
 REPO = Path(__file__).resolve().parents[2]
 CAT_PATH = REPO / "docs" / "sample-cat.jpg"
-
-#: (filename, bytes, content type): a file as a user attaches it (fakediscord's FileSpec).
-FileSpec = tuple[str, bytes, str]
 
 #: Where the GPS tag says the photo was taken; must never reach a posted image.
 GPS = {ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (48.0, 51.0, 29.5),

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.store import GUILD_TABLES
-
-from tests.botkit.chat import World
+from discordlocal import World
 
 MANAGE_GUILD = 1 << 5
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from tests.fakediscord import payloads
+from discordlocal import payloads
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from functools import cache
 
 from PIL import Image
 
-from tests.botkit.files import FileSpec, cat_jpeg, coffee_jpeg
+from discordlocal import FileSpec
+from tests.botkit.files import cat_jpeg, coffee_jpeg
 
 TINY = "size=96 octaves=1 steps=2 layer=mixed2"
 #: the expectation for inputs that are odd but valid: the bot dreams them

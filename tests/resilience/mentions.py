@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tests.fakediscord import FakeDiscord
+from discordlocal import FakeDiscord
 
 
 @dataclass(frozen=True)
