@@ -42,6 +42,8 @@ SHUTDOWN_GRACE = 30.0
 REPLY_GRACE = 10.0
 #: how long finished jobs (attachment URL, user and channel ids) stay in the database
 JOB_RETENTION = timedelta(days=7)
+#: how often finished jobs past `JOB_RETENTION` are deleted while the bot runs
+PRUNE_EVERY = timedelta(hours=1)
 
 
 class DreamBot(commands.Bot):
@@ -65,6 +67,7 @@ class DreamBot(commands.Bot):
         self.runner: DreamRunner | None = None  #: made in `setup_hook`, with the HTTP session
         self.recovered: set[asyncio.Task] = set()  #: jobs from before a restart, running again
         self._recovery: asyncio.Task | None = None
+        self._pruning: asyncio.Task | None = None
 
     async def setup_hook(self) -> None:
         self.http_session = aiohttp.ClientSession()
@@ -76,11 +79,21 @@ class DreamBot(commands.Bot):
         self.tree.on_error = self.on_app_command_error
         if self.config.discord.sync_commands:
             await self._sync_commands()
-        # Finished jobs hold attachment URLs and ids: keep them only as long as they help.
+        # Finished jobs hold attachment URLs and ids: keep them only as long as they help,
+        # now and every `PRUNE_EVERY` for a bot that stays up for weeks.
         await self.store.prune_jobs(datetime.now(timezone.utc) - JOB_RETENTION)
+        self._pruning = asyncio.create_task(self._prune_forever(), name="job-pruning")
         # Read before connecting: jobs this run accepts are not the last run's to recover.
         unfinished = await self.store.unfinished_jobs()
         self._recovery = asyncio.create_task(self._recover(unfinished), name="job-recovery")
+
+    async def _prune_forever(self) -> None:
+        while True:
+            await asyncio.sleep(PRUNE_EVERY.total_seconds())
+            try:
+                await self.store.prune_jobs(datetime.now(timezone.utc) - JOB_RETENTION)
+            except Exception:  # a full disk now and then must not end the pruning for good
+                log.exception("pruning finished jobs failed; trying again in %s", PRUNE_EVERY)
 
     async def _recover(self, unfinished: list[StoredJob]) -> None:
         try:
@@ -118,8 +131,9 @@ class DreamBot(commands.Bot):
         await self.close()
 
     async def close(self) -> None:
-        if self._recovery is not None:
-            self._recovery.cancel()
+        for task in (self._recovery, self._pruning):
+            if task is not None:
+                task.cancel()
         await super().close()
         if self.http_session is not None:
             await self.http_session.close()

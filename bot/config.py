@@ -59,6 +59,10 @@ class LimitsConfig:
     steps: int = 40
     step_size: float = 0.05
     max_attachment_mb: float = 20.0
+    #: downloads held at once across all users, in MB; each takes `max_attachment_mb`
+    download_mb_in_flight: float = 100.0
+    #: octave scale's floor: smaller scales mean more octaves of work at the same caps
+    min_octave_scale: float = 1.2
     max_megapixels: float = 40.0
 
 
@@ -99,6 +103,11 @@ class Config:
     def caps(self) -> dict[str, float]:
         """The operator's caps on dream settings, by `DreamParams` field."""
         return {field: getattr(self.limits, field) for field in CAPPED_FIELDS}
+
+    @property
+    def floors(self) -> dict[str, float]:
+        """The operator's floors on dream settings, by `DreamParams` field."""
+        return {"octave_scale": self.limits.min_octave_scale}
 
 
 def load_config(path: str | os.PathLike | None, env: typing.Mapping[str, str] = os.environ) -> Config:
@@ -194,6 +203,10 @@ def _check_values(config: Config) -> None:
         ("pool.job_timeout", config.pool.job_timeout > 0, "must be positive"),
         *_within_engine_limits(config.limits),
         ("limits.max_attachment_mb", 0 < config.limits.max_attachment_mb <= 500, "must be above 0 and at most 500"),
+        ("limits.download_mb_in_flight", config.limits.download_mb_in_flight >= config.limits.max_attachment_mb,
+         "must be at least limits.max_attachment_mb"),
+        ("limits.min_octave_scale", config.limits.min_octave_scale in LIMITS["octave_scale"],
+         f"must be between {LIMITS['octave_scale'].low:g} and {LIMITS['octave_scale'].high:g}"),
         ("limits.max_megapixels", 0 < config.limits.max_megapixels <= 200, "must be above 0 and at most 200"),
         ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),
         ("dream.recent_image_minutes", config.dream.recent_image_minutes >= 0, "must not be negative"),

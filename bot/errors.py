@@ -61,8 +61,8 @@ def reply_for(error: BaseException, *, job_id: str | None = None) -> str:
         return f"⏳ Slow down: try again in {error.retry_after:.0f} s."
     if isinstance(error, (commands.CheckFailure, app_commands.CheckFailure)):
         return f"⛔ {error}" if str(error) else "⛔ You can't use that here."
-    if isinstance(error, commands.UserInputError):
-        return f"⚠️ {error}"
+    if isinstance(error, commands.UserInputError):  # its text may quote what the user typed
+        return f"⚠️ {messages.safe(str(error))[:500]}"
     if isinstance(error, discord.Forbidden):
         return f"⚠️ {messages.MISSING_PERMISSIONS}"
     log.error("unexpected error (job %s)", job_id or "-", exc_info=error)

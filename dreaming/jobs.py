@@ -43,6 +43,8 @@ class JobStatus(str, Enum):
     queued = "queued"
     #: a worker is dreaming it
     running = "running"
+    #: kept by a graceful shutdown (a deploy); it runs again at the next start, uncounted
+    paused = "paused"
     #: finished; the result holds the image
     done = "done"
     #: cancelled by the user (or a moderator), while queued or while running
@@ -62,7 +64,7 @@ class JobStatus(str, Enum):
 
     @property
     def final(self) -> bool:
-        return self not in (JobStatus.queued, JobStatus.running)
+        return self not in (JobStatus.queued, JobStatus.running, JobStatus.paused)
 
     @classmethod
     def of_error(cls, error: BaseException) -> JobStatus:

@@ -10,12 +10,32 @@ from __future__ import annotations
 from collections.abc import Callable
 
 
-def explain(error: BaseException) -> str:
-    """The one-line, user-facing text for a `DreamError` (or any exception)."""
+#: longest echo of something a user typed: a 6,000-character name must not become a reply
+#: longer than Discord takes, nor drown the line that says what to do
+ECHO_CHARS = 40
+
+
+def explain(error: BaseException, *, echo: Callable[[str], str] | None = None) -> str:
+    """The one-line, user-facing text for a `DreamError` (or any exception).
+
+    What the user typed comes back cut to `ECHO_CHARS`; `echo` then makes it safe for
+    where the line is shown (the bot escapes Discord markdown and mentions).
+    """
+    quote = _quoter(echo)
     for cls in type(error).__mro__:
         if (describe := _TEXTS.get(cls.__name__)) is not None:
-            return describe(error)
+            return describe(error, quote)
     return str(error.args[0]) if error.args else type(error).__name__
+
+
+def short(text: object) -> str:
+    """`text` as one line of at most `ECHO_CHARS` characters, with … where it was cut."""
+    line = " ".join(str(text).split())
+    return line if len(line) <= ECHO_CHARS else line[:ECHO_CHARS - 1] + "…"
+
+
+def _quoter(echo: Callable[[str], str] | None) -> Callable[[object], str]:
+    return (lambda value: echo(short(value))) if echo else short
 
 
 def size_text(n: int) -> str:
@@ -23,7 +43,7 @@ def size_text(n: int) -> str:
     return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
 
 
-def _too_large(e) -> str:
+def _too_large(e, q) -> str:
     if e.limit_bytes is not None:
         what = f"the file is over the {size_text(e.limit_bytes)} limit"
     else:
@@ -34,31 +54,31 @@ def _too_large(e) -> str:
 
 
 def _unknown(kind: str, listing: str) -> Callable:
-    def text(e) -> str:
+    def text(e, q) -> str:
         hint = f" Did you mean '{e.suggestion}'?" if e.suggestion else ""
-        return f"Unknown {kind} '{e.name}'.{hint} {listing}: {', '.join(e.valid)}."
+        return f"Unknown {kind} '{q(e.name)}'.{hint} {listing}: {', '.join(e.valid)}."
     return text
 
 
 _TEXTS: dict[str, Callable] = {
-    "BadImage": lambda e: (f"Can't read that image: {e.reason}. "
+    "BadImage": lambda e, q: (f"Can't read that image: {e.reason}. "
                            "Try a PNG, JPEG, WebP, GIF or BMP file."),
     "ImageTooLarge": _too_large,
     "UnknownLayer": _unknown("layer", "Valid layers"),
     "UnknownPreset": _unknown("preset", "Presets"),
     "UnknownOption": _unknown("option", "Options"),
-    "BadParam": lambda e: f"Bad value for {e.name}: {e.value!r} ({e.reason}).",
-    "WeightsError": lambda e: f"Model weights unavailable: {e.reason}. {e.fix}",
-    "Cancelled": lambda e: "The dream was cancelled.",
-    "QueueFull": lambda e: (f"The queue is full ({e.limit} {plural(e.limit, 'dream')} waiting). "
+    "BadParam": lambda e, q: f"Bad value for {q(e.name)}: {q(repr(e.value))} ({e.reason}).",
+    "WeightsError": lambda e, q: f"Model weights unavailable: {e.reason}. {e.fix}",
+    "Cancelled": lambda e, q: "The dream was cancelled.",
+    "QueueFull": lambda e, q: (f"The queue is full ({e.limit} {plural(e.limit, 'dream')} waiting). "
                             "Try again in a few minutes."),
-    "UserLimit": lambda e: (f"You already have {e.limit} {plural(e.limit, 'dream')} waiting or "
+    "UserLimit": lambda e, q: (f"You already have {e.limit} {plural(e.limit, 'dream')} waiting or "
                             "running. Wait for one to finish, or cancel one."),
-    "DreamTimeout": lambda e: (f"The dream took longer than {e.seconds:g} s and was stopped. "
+    "DreamTimeout": lambda e, q: (f"The dream took longer than {e.seconds:g} s and was stopped. "
                                "Try a smaller size or fewer steps."),
-    "WorkerCrashed": lambda e: (f"The dream worker failed ({e.reason}). Try again; "
+    "WorkerCrashed": lambda e, q: (f"The dream worker failed ({e.reason}). Try again; "
                                 "a smaller size needs less memory."),
-    "Interrupted": lambda e: ("Dreaming is restarting, so this dream was not finished. "
+    "Interrupted": lambda e, q: ("Dreaming is restarting, so this dream was not finished. "
                               "Send it again in a minute."),
 }
 

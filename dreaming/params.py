@@ -37,6 +37,10 @@ class Range:
         """This range with its top lowered to `cap` (never raised, never under `low`)."""
         return Range(self.low, max(self.low, min(self.high, cap)), self.unit)
 
+    def above(self, floor: float) -> Range:
+        """This range with its bottom raised to `floor` (never lowered, never over `high`)."""
+        return Range(min(self.high, max(self.low, floor)), self.high, self.unit)
+
 
 @dataclass(frozen=True)
 class DreamParams:

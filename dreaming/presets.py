@@ -34,7 +34,8 @@ DEFAULT_PRESET = "classic"
 #: `DreamParams` fields a preset or an option may set (`preset` is set by choosing one)
 SETTINGS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(DreamParams) if f.name != "preset")
 # Preset names go into slash-command choices and button ids: short and plain.
-_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+MAX_NAME_CHARS = 32
+_NAME = re.compile(rf"[a-z][a-z0-9_-]{{0,{MAX_NAME_CHARS - 1}}}")
 _MAX_DESCRIPTION = 100  # Discord's limit for a choice's label
 _BUILTIN = "the built-in presets.yaml"
 

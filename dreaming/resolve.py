@@ -13,22 +13,30 @@ from dreaming.params import INT_FIELDS, LIMITS, Clamp, DreamParams, Range, clamp
 from dreaming.parsing import parse_number
 from dreaming.presets import Preset, params_from_options
 
-def narrow(limits: Mapping[str, Range], caps: Mapping[str, float]) -> dict[str, Range]:
-    """`limits` with each capped field's upper bound lowered to its cap (never raised)."""
-    return {**limits, **{field: limits[field].below(cap) for field, cap in caps.items()}}
+def narrow(limits: Mapping[str, Range], caps: Mapping[str, float],
+           floors: Mapping[str, float] | None = None) -> dict[str, Range]:
+    """`limits` with each capped field's top lowered to its cap, and each floored field's
+    bottom raised to its floor (an operator's limits only ever narrow the engine's)."""
+    narrowed = {**limits, **{field: limits[field].below(cap) for field, cap in caps.items()}}
+    for field, floor in (floors or {}).items():
+        narrowed[field] = narrowed[field].above(floor)
+    return narrowed
 
 
 def resolve_request(options: Mapping[str, object], presets: Mapping[str, Preset],
                     caps: Mapping[str, float] | None = None, *,
+                    floors: Mapping[str, float] | None = None,
                     default_preset: str | None = None) -> tuple[DreamParams, list[Clamp]]:
     """The `DreamParams` to run for `options`, and every value that had to be clamped.
 
+    `caps` lower fields' maxima and `floors` raise their minima (the operator's
+    `min_octave_scale`: a smaller scale multiplies the work at the same caps).
     `default_preset` is used when the request names none (else the built-in default).
 
     Unknown keys, unknown layers or presets and malformed numbers still raise (`BadParam`,
     `UnknownLayer`, `UnknownPreset`); only numbers out of range are clamped.
     """
-    limits = narrow(LIMITS, caps or {})
+    limits = narrow(LIMITS, caps or {}, floors)
     clamped: list[Clamp] = []
     given: dict[str, object] = {"preset": default_preset}
     for key, value in options.items():

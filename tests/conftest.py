@@ -20,8 +20,11 @@ the real InceptionV3, 5-10 s) serves a whole module, so a module that uses them 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -152,6 +155,35 @@ async def pool(dream_pool: DreamPool, start_bot: BotStarter) -> AsyncIterator[Dr
     while not dream_pool.stats().settled:
         assert loop.time() < deadline, f"pool did not settle after the test: {dream_pool.stats()}"
         await asyncio.sleep(0.05)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def frozen_workers(pool: DreamPool) -> AsyncIterator[FrozenWorkers]:
+    """`frozen_workers.freeze()` stops the pool's worker processes (SIGSTOP) mid-dream, so a
+    job stays "running" for as long as the test needs, on a machine of any speed;
+    `.release()` (also at teardown, before the pool settles) lets them go on."""
+    frozen = FrozenWorkers()
+    try:
+        yield frozen
+    finally:
+        frozen.release()
+
+
+class FrozenWorkers:
+    def __init__(self) -> None:
+        self.pids: list[int] = []
+
+    def freeze(self) -> None:
+        for process in multiprocessing.active_children():
+            if process.name.startswith("dream-worker") and process.pid not in self.pids:
+                os.kill(process.pid, signal.SIGSTOP)
+                self.pids.append(process.pid)
+
+    def release(self) -> None:
+        for pid in self.pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        self.pids.clear()
 
 
 @pytest.fixture

@@ -94,12 +94,14 @@ async def test_after_every_bad_request_the_bot_still_dreams(world, start_bot, po
 
 
 @pytest.mark.slow
-async def test_worker_killed_mid_dream_tells_the_user_and_the_next_dream_works(world, start_bot, pool):
+async def test_worker_killed_mid_dream_tells_the_user_and_the_next_dream_works(world, start_bot, pool,
+                                                                              frozen_workers):
     await start_bot(pool)
     [worker] = [p for p in multiprocessing.active_children() if p.name.startswith("dream-worker")]
     command = await world.say(world.alice, "!dream size=320 octaves=3 steps=40 layer=mixed2", cat())
     status = await world.status_of(command)
     await world.edited(status, lambda m: "octave" in m.content)  # the worker is dreaming it
+    frozen_workers.freeze()  # and is still, when the kill comes, however fast the machine
 
     os.kill(worker.pid, signal.SIGKILL)
 
@@ -112,13 +114,16 @@ async def test_worker_killed_mid_dream_tells_the_user_and_the_next_dream_works(w
 
 
 @pytest.mark.slow
-async def test_dream_over_the_job_timeout_is_stopped_with_a_clear_reply(world, start_bot, pool, monkeypatch):
+async def test_dream_over_the_job_timeout_is_stopped_with_a_clear_reply(world, start_bot, pool, monkeypatch,
+                                                                        frozen_workers):
     monkeypatch.setattr(pool, "job_timeout", 1.0)
     await start_bot(pool)
     command = await world.say(world.alice, "!dream size=320 octaves=3 steps=40 layer=mixed2", cat())
-    status = await world.status_of(command)
+    status = await world.edited(await world.status_of(command), lambda m: "octave" in m.content)
+    frozen_workers.freeze()  # the dream outlasts the timeout, however fast the machine
 
     stopped = await world.edited(status, lambda m: "took longer" in m.content)
+    frozen_workers.release()  # the worker sees the pool's cancel at its next step
 
     assert "took longer than 1 s" in stopped.content and one_line(stopped.content)
 

@@ -21,11 +21,14 @@ LONG = "!dream size=512 octaves=3 steps=40 layer=mixed2"
 TINY = "!dream size=96 octaves=1 steps=2 layer=mixed2"
 
 
-async def hold_the_worker(world, user: int):
-    """`user` starts a long dream; returns (command, status) once a worker has taken it."""
+async def hold_the_worker(world, user: int, frozen):
+    """`user` starts a dream; returns (command, status) once a worker has taken it, with the
+    worker frozen (SIGSTOP) so the dream stays running until `frozen.release()`, however
+    fast the machine."""
     command = await world.say(user, LONG, coffee())
     status = await world.status_of(command)
     assert "starting" in status.content, f"the worker should take it at once: {status.content}"
+    frozen.freeze()
     return command, status
 
 
@@ -34,10 +37,10 @@ def cancelled(message) -> bool:
 
 
 @pytest.mark.slow
-async def test_full_queue_answers_at_once(world, start_bot, pool, monkeypatch):
+async def test_full_queue_answers_at_once(world, start_bot, pool, monkeypatch, frozen_workers):
     monkeypatch.setattr(pool, "max_queue", 1)
     await start_bot(pool)
-    await hold_the_worker(world, world.alice)
+    await hold_the_worker(world, world.alice, frozen_workers)
     waiting = await world.say(world.bob, TINY, cat())
     assert "#1 in line" in (await world.status_of(waiting)).content
 
@@ -49,10 +52,10 @@ async def test_full_queue_answers_at_once(world, start_bot, pool, monkeypatch):
 
 
 @pytest.mark.slow
-async def test_per_user_limit(world, start_bot, pool, monkeypatch):
+async def test_per_user_limit(world, start_bot, pool, monkeypatch, frozen_workers):
     monkeypatch.setattr(pool, "per_user", 1)
     await start_bot(pool)
-    await hold_the_worker(world, world.alice)
+    await hold_the_worker(world, world.alice, frozen_workers)
 
     second = await world.say(world.alice, TINY, cat())
     reply = await world.reply_to(second)
@@ -63,11 +66,11 @@ async def test_per_user_limit(world, start_bot, pool, monkeypatch):
 
 
 @pytest.mark.slow
-async def test_two_users_take_turns(world, start_bot, pool):
+async def test_two_users_take_turns(world, start_bot, pool, frozen_workers):
     """Round-robin, not first come first served: alice already has a dream running, so bob's
     first goes ahead of both of hers, and his second after her first."""
     await start_bot(pool)
-    _, long_status = await hold_the_worker(world, world.alice)
+    _, long_status = await hold_the_worker(world, world.alice, frozen_workers)
     queued = {}
     for name, user, place in [("a2", world.alice, 1), ("a3", world.alice, 2), ("b1", world.bob, 1),
                               ("b2", world.bob, 3)]:
@@ -76,15 +79,16 @@ async def test_two_users_take_turns(world, start_bot, pool):
         assert f"#{place} in line" in status.content, (name, status.content)
 
     await world.press(long_status, "cancel", world.alice)  # frees the worker for the queue
+    frozen_workers.release()
     finished = {name: (await world.result_of(command)).id for name, command in queued.items()}
 
     assert sorted(finished, key=finished.get) == ["b1", "a2", "b2", "a3"]  # message ids grow with time
 
 
 @pytest.mark.slow
-async def test_cancel_queued_dream_with_the_command(world, start_bot, pool):
+async def test_cancel_queued_dream_with_the_command(world, start_bot, pool, frozen_workers):
     await start_bot(pool)
-    await hold_the_worker(world, world.bob)
+    await hold_the_worker(world, world.bob, frozen_workers)
     queued = await world.say(world.alice, TINY, cat())
     status = await world.status_of(queued)
 
@@ -96,9 +100,9 @@ async def test_cancel_queued_dream_with_the_command(world, start_bot, pool):
 
 
 @pytest.mark.slow
-async def test_cancel_queued_dream_with_the_button(world, start_bot, pool):
+async def test_cancel_queued_dream_with_the_button(world, start_bot, pool, frozen_workers):
     await start_bot(pool)
-    await hold_the_worker(world, world.bob)
+    await hold_the_worker(world, world.bob, frozen_workers)
     queued = await world.say(world.alice, TINY, cat())
     status = await world.status_of(queued)
 
@@ -117,16 +121,18 @@ async def test_cancel_queued_dream_with_the_button(world, start_bot, pool):
 
 
 @pytest.mark.slow
-async def test_cancel_running_dream_frees_the_worker(world, start_bot, pool):
+async def test_cancel_running_dream_frees_the_worker(world, start_bot, pool, frozen_workers):
     await start_bot(pool)
     cancels_before = pool.stats().outcomes.get("cancelled", 0)
-    _, status = await hold_the_worker(world, world.alice)
-    await world.edited(status, lambda m: "octave" in m.content)  # the worker is dreaming it
+    command = await world.say(world.alice, LONG, coffee())
+    status = await world.edited(await world.status_of(command), lambda m: "octave" in m.content)
+    frozen_workers.freeze()  # mid-dream, and it stays so until released
 
     reply = await world.reply_to(await world.say(world.alice, "!dream cancel"))
 
     assert reply.content == messages.CANCELLED
     await world.edited(status, cancelled)
+    frozen_workers.release()  # the worker sees the cancel at its next step
     after = await world.say(world.alice, TINY, cat())
     assert (await world.result_of(after)).files
     assert pool.stats().outcomes.get("cancelled", 0) == cancels_before + 1

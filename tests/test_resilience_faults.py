@@ -14,7 +14,7 @@ from tests.botkit.files import cat, coffee
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240), pytest.mark.slow]
 
 TINY = "!dream size=96 octaves=1 steps=2 layer=mixed2"
-#: Long enough to act while it runs (several seconds on 2 cores), with progress all along.
+#: A dream with progress all along; tests freeze its worker (SIGSTOP) to act while it runs.
 RUNNING = "!dream size=320 octaves=2 steps=20 layer=mixed3"
 
 
@@ -33,11 +33,12 @@ async def dreaming(world, command):
     return await world.edited(await world.status_of(command), lambda m: "octave" in m.content)
 
 
-async def test_worker_sigkilled_mid_job_fails_that_job_once_and_the_queue_goes_on(world, start_bot, pool):
+async def test_worker_sigkilled_mid_job_fails_that_job_once_and_the_queue_goes_on(world, start_bot, pool, frozen_workers):
     bot = await start_bot(pool)
     [worker] = [p for p in multiprocessing.active_children() if p.name.startswith("dream-worker")]
     killed = await world.say(world.alice, RUNNING, cat())
     await dreaming(world, killed)
+    frozen_workers.freeze()  # still mid-dream when the kill comes, however fast the machine
     waiting = await world.say(world.bob, TINY, coffee())
     assert "#1 in line" in (await world.status_of(waiting)).content
 
@@ -50,13 +51,15 @@ async def test_worker_sigkilled_mid_job_fails_that_job_once_and_the_queue_goes_o
     assert len(final_answers(world, waiting)) == 1
 
 
-async def test_gateway_dropped_and_resumed_while_a_job_runs(world, start_bot, pool):
+async def test_gateway_dropped_and_resumed_while_a_job_runs(world, start_bot, pool, frozen_workers):
     bot = await start_bot(pool)
     command = await world.say(world.alice, RUNNING, cat())
     await dreaming(world, command)
+    frozen_workers.freeze()  # the job runs across the drop, however fast the machine
 
     await world.fake.drop_gateway()
     await world.fake.wait_for_gateway(resumes=1, timeout=30)
+    frozen_workers.release()
 
     assert (await world.result_of(command)).files
     after = await world.say(world.bob, TINY, coffee())  # the resumed session still hears commands
@@ -67,12 +70,14 @@ async def test_gateway_dropped_and_resumed_while_a_job_runs(world, start_bot, po
 
 
 @pytest.mark.parametrize("status, times", [(429, 2), (500, 1)])
-async def test_delivery_retried_after_429_and_500_is_posted_once(world, start_bot, pool, status, times):
+async def test_delivery_retried_after_429_and_500_is_posted_once(world, start_bot, pool, frozen_workers, status, times):
     bot = await start_bot(pool)
     command = await world.say(world.alice, RUNNING, cat())
     await dreaming(world, command)  # the acknowledgement went out; the next create is the result
+    frozen_workers.freeze()  # no result before the fault is in place, however fast the machine
     fault = world.fake.fail_next(f"POST /api/v10/channels/{world.channel_id}/messages", status,
                                  retry_after=0.5, times=times)
+    frozen_workers.release()
 
     result = await world.result_of(command)
 
@@ -81,12 +86,14 @@ async def test_delivery_retried_after_429_and_500_is_posted_once(world, start_bo
     assert result.files and final_answers(world, command) == [result]
 
 
-async def test_delivery_refused_with_503_fails_with_a_message_and_posts_nothing(world, start_bot, pool):
+async def test_delivery_refused_with_503_fails_with_a_message_and_posts_nothing(world, start_bot, pool, frozen_workers):
     """discord.py does not retry a 503: the user is told, once, and no result appears later."""
     bot = await start_bot(pool)
     command = await world.say(world.alice, RUNNING, cat())
     await dreaming(world, command)
+    frozen_workers.freeze()
     fault = world.fake.fail_next(f"POST /api/v10/channels/{world.channel_id}/messages", 503)
+    frozen_workers.release()
 
     await world.fake.wait_until(lambda: final_answers(world, command), timeout=90, what="an answer")
     await settled(bot)

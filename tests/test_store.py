@@ -269,8 +269,9 @@ async def _fill(store, guild):
     await store.set_guild_value(guild, "max_side", 256, MOD)
     await store.create_preset(guild, "calm", {"steps": 5}, "Soft", MOD)
     await store.record_job_start(guild, 5, now)
-    await store.add_job(guild_id=guild, channel_id=1, user_id=5, attachment_url="https://cdn/a.png",
-                        filename="a.png", size=3, settings={})
+    job = await store.add_job(guild_id=guild, channel_id=1, user_id=5, attachment_url="https://cdn/a.png",
+                              filename="a.png", size=3, settings={})
+    await store.mark_finished(job.job_id, "done")
 
 
 async def test_delete_guild_leaves_nothing_of_it_and_spares_others(store, db_path):
@@ -285,6 +286,17 @@ async def test_delete_guild_leaves_nothing_of_it_and_spares_others(store, db_pat
     for table in tables:
         assert raw(db_path, f"SELECT count(*) FROM {table} WHERE guild_id = ?", GUILD) == [(0,)], table
         assert raw(db_path, f"SELECT count(*) FROM {table} WHERE guild_id = ?", OTHER)[0][0] > 0, table
+
+
+async def test_delete_guild_keeps_dreams_still_running_so_they_are_answered(store, db_path):
+    """`/dreamconfig reset all` mid-dream: the dream's row stays until its one answer is posted."""
+    running = await store.add_job(guild_id=GUILD, channel_id=1, user_id=5, attachment_url="https://cdn/a.png",
+                                  filename="a.png", size=3, settings={})
+    await store.mark_running(running.job_id)
+    await store.delete_guild(GUILD)
+    assert [job.job_id for job in await store.unfinished_jobs()] == [running.job_id]
+    assert await store.claim_delivery(running.job_id)
+    assert await store.mark_finished(running.job_id, "done")
 
 
 # -- server presets ------------------------------------------------------------------------------------

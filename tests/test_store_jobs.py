@@ -10,6 +10,7 @@ import aiosqlite
 import pytest
 
 from bot.store import Store, StoredJob, migrations, params_from_dict, params_to_dict, recovery_action
+from bot.store.jobs import MAX_RESUMES
 from dreaming.errors import BadParam
 from dreaming.jobs import JobStatus
 from dreaming.layers import parse_layer_spec
@@ -126,7 +127,11 @@ async def test_startup_recovery_after_a_restart(store, db_path):
     await store.mark_running("ran-once")
     await add(store, "ran-twice")
     await store.mark_running("ran-twice")
-    await store.mark_running("ran-twice")
+    await store.mark_resumed("ran-twice")  # the first restart handed it back ...
+    await store.mark_running("ran-twice")  # ... and a worker took it again
+    await add(store, "paused")  # a graceful shutdown kept it, mid-dream
+    await store.mark_running("paused")
+    await store.mark_paused("paused")
     await add(store, "answered")  # answer claimed, then the bot died before recording the end
     await store.mark_running("answered")
     await store.claim_delivery("answered")
@@ -137,7 +142,8 @@ async def test_startup_recovery_after_a_restart(store, db_path):
         jobs = await again.unfinished_jobs()
     assert [(job.job_id, recovery_action(job)) for job in jobs] == [
         ("never-ran", "resume"), ("ran-once", "rerun"), ("ran-twice", "interrupted"),
-        ("answered", "interrupted")]
+        ("paused", "resume"), ("answered", "undelivered")]
+    assert {job.job_id: job.attempts for job in jobs}["paused"] == 0, "a deploy costs no attempt"
 
 
 async def test_recovery_refuses_finished_jobs(store):
@@ -152,7 +158,35 @@ async def test_a_rerun_job_is_interrupted_after_its_second_crash(store):
     await store.mark_running("j")  # first run; the bot dies
     job = await stored_job(store, "j")
     assert recovery_action(job) == "rerun"
+    await store.mark_resumed("j")
     await store.mark_running("j")  # the rerun; the bot dies again
+    assert recovery_action(await stored_job(store, "j")) == "interrupted"
+
+
+async def test_marking_running_twice_counts_one_attempt(store):
+    """The pool's dispatch and the first progress both record the start: it is one start."""
+    await add(store, "j")
+    assert await store.mark_running("j")
+    assert not await store.mark_running("j")
+    assert (await stored_job(store, "j")).attempts == 1
+
+
+async def test_two_deploys_during_one_long_dream_do_not_end_it(store):
+    await add(store, "j")
+    for _ in range(3):  # a worker takes it, then a graceful shutdown keeps it; three deploys
+        await store.mark_running("j")
+        await store.mark_paused("j")
+        assert recovery_action(await stored_job(store, "j")) == "resume"
+        await store.mark_resumed("j")
+    assert (await stored_job(store, "j")).attempts == 0
+
+
+async def test_a_queued_job_that_keeps_killing_the_bot_is_given_up(store):
+    """Died with it queued, every time (say its download kills the process): not forever."""
+    await add(store, "j")
+    for _ in range(MAX_RESUMES):
+        assert recovery_action(await stored_job(store, "j")) == "resume"
+        await store.mark_resumed("j")
     assert recovery_action(await stored_job(store, "j")) == "interrupted"
 
 

@@ -12,8 +12,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from dreaming.layers import LAYERS, ALIASES
+from dreaming.layers import ALIASES, LAYERS, MAX_SPEC_CHARS
 from dreaming.params import LIMITS
+from dreaming.presets import MAX_NAME_CHARS
 
 from bot.dream import admission
 from bot.dream import messages
@@ -38,6 +39,9 @@ Steps = _slash_range("steps", int)
 Octaves = _slash_range("octaves", int)
 Seed = _slash_range("seed", int)
 Size = _slash_range("max_side", int)
+# Text options are bounded where Discord checks them: a 6,000-character name never reaches us.
+PresetName = app_commands.Range[str, 1, MAX_NAME_CHARS]
+LayerSpec = app_commands.Range[str, 1, MAX_SPEC_CHARS]
 
 
 class DreamCog(commands.Cog, name="Dream"):
@@ -98,8 +102,8 @@ class DreamCog(commands.Cog, name="Dream"):
         steps="Gradient steps per octave", octaves="Number of scales",
         seed="Random seed, to reproduce a dream", size="Longest side in pixels")
     async def dream_slash(self, interaction: discord.Interaction,
-                          image: discord.Attachment | None = None, preset: str | None = None,
-                          layer: str | None = None,
+                          image: discord.Attachment | None = None, preset: PresetName | None = None,
+                          layer: LayerSpec | None = None,
                           strength: Strength | None = None, steps: Steps | None = None,
                           octaves: Octaves | None = None, seed: Seed | None = None,
                           size: Size | None = None) -> None:

@@ -5,7 +5,10 @@ downloads, then again while reading, so an oversized file is refused early.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -72,6 +75,32 @@ class RecentImages:
         if seen is None or time.monotonic() - seen[0] > self.window_s:
             return None
         return seen[1]
+
+
+class ByteBudget:
+    """Bytes the bot may hold in downloads at once, across all users: a request waits for
+    its share (the most its file may be) before it downloads, and gives it back after.
+
+    With the queue full nobody gets this far (`DreamPool.place` refuses first), so the
+    budget bounds what a burst of accepted requests holds: memory stays flat under load.
+    """
+
+    def __init__(self, total: int):
+        self.total, self.free = total, total
+        self._changed = asyncio.Condition()
+
+    @contextlib.asynccontextmanager
+    async def share(self, size: int) -> AsyncIterator[None]:
+        size = min(size, self.total)
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.free >= size)
+            self.free -= size
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self.free += size
+                self._changed.notify_all()
 
 
 async def download(session: aiohttp.ClientSession, ref: ImageRef, max_bytes: int) -> bytes:

@@ -1,8 +1,10 @@
 """Every reply the bot writes, in one place. Replies are short, one line where possible."""
 from __future__ import annotations
 
+import discord
+
 from dreaming.jobs import Progress
-from dreaming.messages import explain, plural
+from dreaming.messages import explain, plural, short
 from dreaming.layers import describe_layers
 from dreaming.params import Clamp, option_name
 
@@ -90,6 +92,8 @@ INTERRUPTED_BY_RESTART = ("⚠️ Your dream was interrupted when the bot restar
                           "finished. Send it again.")
 PAUSED_FOR_RESTART = ("⏸️ Dreambot is restarting: your dream is saved and will continue "
                       "when the bot is back.")
+MAYBE_UNDELIVERED = ("⚠️ Your dream was finished, but the bot restarted while posting it. "
+                     "If you don't see it here, send it again.")
 RECOVERED_LATE = "your dream (sent before the bot restarted) is ready."
 
 
@@ -120,8 +124,14 @@ DAILY_QUOTA_USED = ("You used this server's daily quota of {quota} {dreams}; "
 LAYER_NOT_ALLOWED = "Layer '{layer}' is not allowed on this server. Allowed layers: {allowed}."
 
 
+def safe(text: str) -> str:
+    """User text as Discord shows it literally: no markdown (masked links), no pings."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
 def error_text(error: BaseException) -> str:
-    """One line for a known error: the bot's own words where it has them, else the engine's."""
+    """One line for a known error: the bot's own words where it has them, else the engine's.
+    What the user typed is cut short and shown literally (`safe`)."""
     match type(error).__name__:
         case "QueueFull":
             return BUSY.format(limit=error.limit, dreams=plural(error.limit, "dream"))
@@ -133,5 +143,5 @@ def error_text(error: BaseException) -> str:
             return DAILY_QUOTA_USED.format(quota=error.quota, dreams=plural(error.quota, "dream"),
                                            resets_at=error.resets_at)
         case "LayerNotAllowed":
-            return LAYER_NOT_ALLOWED.format(layer=error.layer, allowed=", ".join(error.allowed))
-    return explain(error)
+            return LAYER_NOT_ALLOWED.format(layer=safe(short(error.layer)), allowed=", ".join(error.allowed))
+    return explain(error, echo=safe)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
+from collections.abc import Awaitable, Callable
 
 import discord
 
@@ -18,12 +20,16 @@ class ProgressReporter:
     """Edits the status message with progress, at most once every `interval` seconds.
 
     `on_start` (recording that the job runs) is awaited once, before the first edit, so
-    a user who saw progress can rely on the job being known as running.
+    a user who saw progress can rely on the job being known as running. `clock` and
+    `sleep` are the time it runs on (a test drives them instead of waiting).
     """
 
-    def __init__(self, replies, interval: float, view: discord.ui.View, on_start):
+    def __init__(self, replies, interval: float, view: discord.ui.View | None, on_start, *,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
         self.replies, self.interval, self.view = replies, interval, view
-        self.last = 0.0
+        self.clock, self.sleep = clock, sleep
+        self.last = -math.inf  # the first progress shows at once
         self.task: asyncio.Task | None = None
         self.latest: Progress | None = None
         self._on_start, self._started = on_start, False
@@ -43,10 +49,10 @@ class ProgressReporter:
 
     async def _edit(self) -> None:
         await self.started()
-        wait = self.last + self.interval - time.monotonic()
+        wait = self.last + self.interval - self.clock()
         if wait > 0:
-            await asyncio.sleep(wait)
-        self.last = time.monotonic()
+            await self.sleep(wait)
+        self.last = self.clock()
         try:
             await self.replies.progress(messages.progress(self.latest), self.view)
         except discord.HTTPException as exc:

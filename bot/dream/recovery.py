@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from dreaming.jobs import JobStatus
+
 from bot.dream import messages
 from bot.dream.replies import ChannelReplies, upload_limit
 from bot.store import StoredJob, recovery_action
@@ -51,12 +53,17 @@ async def _recover_one(bot: "DreamBot", job: StoredJob) -> int:
     replies = await _replies_for(bot, job)
     if replies is None:
         log.warning("job %s: channel %s is gone; marking it interrupted", job.job_id, job.channel_id)
-        await bot.store.mark_finished(job.job_id, "interrupted")
+        await bot.store.mark_finished(job.job_id, JobStatus.interrupted.value)
         return 0
     if action == "interrupted":
         await _tell_interrupted(bot, job, replies)
         return 0
-    log.info("job %s: %s after restart (attempts so far: %d)", job.job_id, action, job.attempts)
+    if action == "undelivered":
+        await _tell_undelivered(bot, job, replies)
+        return 0
+    log.info("job %s: %s after restart (attempts so far: %d, resumes: %d)", job.job_id, action,
+             job.attempts, job.resumes)
+    await bot.store.mark_resumed(job.job_id)
     task = asyncio.create_task(bot.runner.resume(job, replies), name=f"recover-{job.job_id}")
     bot.recovered.add(task)
     task.add_done_callback(bot.recovered.discard)
@@ -69,7 +76,17 @@ async def _tell_interrupted(bot: "DreamBot", job: StoredJob, replies: ChannelRep
             await replies.fail(messages.INTERRUPTED_BY_RESTART)
         except discord.HTTPException as exc:
             log.warning("job %s: could not tell its owner it was interrupted: %s", job.job_id, exc)
-    await bot.store.mark_finished(job.job_id, "interrupted")
+    await bot.store.mark_finished(job.job_id, JobStatus.interrupted.value)
+
+
+async def _tell_undelivered(bot: "DreamBot", job: StoredJob, replies: ChannelReplies) -> None:
+    """The answer was claimed, then the bot died before it was recorded as posted: it may
+    or may not be there. Say so once; never post a second result."""
+    try:
+        await replies.fail(messages.MAYBE_UNDELIVERED)
+    except discord.HTTPException as exc:
+        log.warning("job %s: could not tell its owner the result may be missing: %s", job.job_id, exc)
+    await bot.store.mark_finished(job.job_id, JobStatus.interrupted.value)
 
 
 async def _replies_for(bot: "DreamBot", job: StoredJob) -> ChannelReplies | None:

@@ -19,7 +19,7 @@ import aiohttp
 import discord
 
 from dreaming import images
-from dreaming.errors import Interrupted
+from dreaming.errors import Cancelled, Interrupted
 from dreaming.images import MIN_LIMIT_BYTES
 from dreaming.jobs import DreamJob, DreamResult, JobStatus
 from dreaming.params import Clamp, DreamParams
@@ -30,7 +30,7 @@ from dreaming.resolve import resolve_request
 from bot.dream import admission
 from bot.dream import messages
 from bot.errors import reply_for
-from bot.dream.fetch import ImageRef, download
+from bot.dream.fetch import ByteBudget, ImageRef, download
 from bot.config import Config
 from bot.moderation.guild_settings import GuildSettings, effective_caps
 from bot.ops.logs import job_id_var
@@ -82,6 +82,9 @@ class DreamRunner:
         #: result message id -> the image it was dreamt from, for Reroll (recent ones only)
         self.sources: OrderedDict[int, ImageRef] = OrderedDict()
         self._decodes = asyncio.Semaphore(DECODES_AT_ONCE)
+        self.downloads = ByteBudget(int(config.limits.download_mb_in_flight * 2**20))
+        self._submitted: set[str] = set()  #: live jobs the pool holds (or held)
+        self._cancelled: set[str] = set()  #: live jobs cancelled, maybe before the pool had them
         self._in_flight = 0  #: requests between `run()` starting and its last reply
 
     async def run(self, request: DreamRequest, replies: "Replies") -> None:
@@ -107,8 +110,10 @@ class DreamRunner:
         return not self.busy()
 
     def cancel_user(self, user_id: int) -> int:
-        """Cancel every live job of a user; returns how many were cancelled."""
-        return sum(self.pool.cancel(job_id) for job_id in list(self.live.get(user_id, ())))
+        """Cancel every live job of a user, those still downloading included; returns how many."""
+        jobs = list(self.live.get(user_id, ()))
+        self._cancelled.update(jobs)  # a job not in the pool yet stops before it is submitted
+        return sum(self.pool.cancel(job_id) or job_id not in self._submitted for job_id in jobs)
 
     async def _guard(self, job: _Job, replies, work) -> None:
         job_id_var.set(job.job_id)  # every log line of this task, and its children, names the job
@@ -121,6 +126,8 @@ class DreamRunner:
             await self._answer_failure(job, exc, replies)
         finally:
             self._in_flight -= 1
+            self._submitted.discard(job.job_id)
+            self._cancelled.discard(job.job_id)
             jobs = self.live.get(job.user_id)
             if jobs is not None:
                 jobs.discard(job.job_id)
@@ -142,6 +149,7 @@ class DreamRunner:
             await replies.fail(messages.USAGE.format(prefix=self.config.discord.prefix))
             return
         params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
+                                         floors=self.config.floors,
                                          default_preset=admission.default_preset(
                                              self.config.dream.default_preset, presets))
         admission.check_request(settings, params, len(self.live.get(job.user_id, ())),
@@ -149,8 +157,7 @@ class DreamRunner:
         # Hold the member's pending slot from here: commands sent together must not all pass.
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         await admission.check_limits(store, settings, origin, job.user_id)
-        data = await self._fetch(request.image, params)
-        handle = self._submit(job, data, params)
+        handle = await self._queue(job, request.image, params)
         try:
             # Counted only once the pool took the job: a "busy" answer costs no quota.
             await admission.count_start(store, settings, origin, job.user_id)
@@ -169,25 +176,28 @@ class DreamRunner:
     async def _resume(self, job: _Job, stored: StoredJob, replies) -> None:
         params = params_from_dict(stored.settings)
         settings = await admission.settings_for(self.store, stored.guild_id)
-        data = await self._fetch(ImageRef(stored.attachment_url, stored.filename, stored.size), params)
-        handle = self._submit(job, data, params)
+        handle = await self._queue(job, ImageRef(stored.attachment_url, stored.filename, stored.size), params)
         try:
             await self._follow(job, handle, [], replies, settings)
         finally:
             handle.cancel()
 
-    async def _fetch(self, image: ImageRef, params: DreamParams) -> bytes:
-        """The attachment's bytes, decoded once to check them, so a bad file is refused before it queues."""
+    async def _queue(self, job: _Job, image: ImageRef, params: DreamParams) -> JobHandle:
+        """Download the attachment, check it, and submit the job, holding a place in the pool
+        all along: a busy pool refuses before a byte is downloaded, and the bytes held in
+        downloads across all users stay within the operator's budget."""
         limits = self.config.limits
-        data = await download(self.http, image, int(limits.max_attachment_mb * 2**20))
-        async with self._decodes:
-            await asyncio.to_thread(images.decode, data, max_pixels=int(limits.max_megapixels * 1e6),
-                                    max_side=params.max_side)
-        return data
-
-    def _submit(self, job: _Job, data: bytes, params: DreamParams) -> JobHandle:
-        max_pixels = int(self.config.limits.max_megapixels * 1e6)
-        handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels))
+        max_bytes, max_pixels = int(limits.max_attachment_mb * 2**20), int(limits.max_megapixels * 1e6)
+        with self.pool.place():
+            async with self.downloads.share(max_bytes):  # the most it may be: sizes can lie
+                data = await download(self.http, image, max_bytes)
+                async with self._decodes:  # decoded once, so a bad file is refused before it queues
+                    await asyncio.to_thread(images.decode, data, max_pixels=max_pixels,
+                                            max_side=params.max_side)
+            if job.job_id in self._cancelled:  # cancelled while it downloaded
+                raise Cancelled()
+            handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels))
+        self._submitted.add(job.job_id)
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         log.info("job %s: queued for user %s at #%d", job.job_id, job.user_id, handle.position)
         return handle
@@ -195,17 +205,20 @@ class DreamRunner:
     async def _follow(self, job: _Job, handle: JobHandle, clamps: list[Clamp], replies,
                       settings: GuildSettings) -> discord.Message | None:
         """Acknowledge, report progress, deliver: the user's view of one queued job."""
+        # The store knows the job runs from the moment a worker takes it (at once, if one
+        # already has): a job that kills the host before its first progress still counts.
+        recorded = []
+        handle.on_running(lambda: recorded.append(asyncio.create_task(self.store.mark_running(job.job_id))))
         view = cancel_view(handle.job_id, job.user_id)
         await replies.ack(messages.queued(handle.position, self.config.discord.prefix), view)
         reporter = ProgressReporter(replies, self.config.dream.progress_interval, view,
-                                     on_start=lambda: self.store.mark_running(job.job_id))
+                                     on_start=lambda: asyncio.gather(*recorded))
         handle.on_progress(reporter.update)
-        if handle.status is JobStatus.running:  # a worker took it before we listened
-            await reporter.started()
         try:
             result = await handle.result()
         finally:
             await reporter.stop()
+            await asyncio.gather(*recorded, return_exceptions=True)
         return await self._deliver(job, result, clamps, replies, settings)
 
     async def _deliver(self, job: _Job, result: DreamResult, clamps: list[Clamp],
@@ -258,8 +271,13 @@ class DreamRunner:
             log.error("job %s: failed after its answer was posted", job.job_id, exc_info=exc)
             return
         if isinstance(exc, Interrupted) and job.durable:
-            # A graceful shutdown: the job stays queued in the store, and the next start runs it
-            # and answers it. This is a status update, not the job's answer: nothing is claimed.
+            # A graceful shutdown: the job is kept (paused) for the next start, which runs it
+            # and answers it; a deploy costs it no attempt. This is a status update, not the
+            # job's answer: nothing is claimed.
+            try:
+                await self.store.mark_paused(job.job_id)
+            except Exception:
+                log.exception("job %s: could not keep it for the restart", job.job_id)
             try:
                 await replies.progress(messages.PAUSED_FOR_RESTART)
             except discord.HTTPException:

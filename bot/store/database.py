@@ -95,10 +95,15 @@ class Store(Database):
         return new
 
     async def delete_guild(self, guild_id: int) -> None:
-        """Remove everything kept about a server: the bot left it, or `/dreamconfig reset all`."""
+        """Remove everything kept about a server: the bot left it, or `/dreamconfig reset all`.
+
+        Dreams still queued or running stay until they are answered (the answer needs their
+        row: exactly-once delivery); the periodic prune removes them after that.
+        """
         async with self._transaction() as db:
             for table in GUILD_TABLES:
-                await db.execute(f"DELETE FROM {table} WHERE guild_id = ?", (guild_id,))
+                live = f" AND status NOT IN {_in(LIVE)}" if table == "jobs" else ""
+                await db.execute(f"DELETE FROM {table} WHERE guild_id = ?{live}", (guild_id,))
         log.info("deleted all data of guild %s", guild_id)
 
     # -- server presets ---------------------------------------------------------
@@ -192,10 +197,26 @@ class Store(Database):
             return await self._job(job_id)
 
     async def mark_running(self, job_id: str) -> bool:
-        """A worker started the job: count the attempt. False if it is unknown or already final."""
+        """A worker took the job: count the attempt. False unless it was queued."""
         async with self._transaction():
             return await self._update(job_id, "status = 'running', attempts = attempts + 1",
-                                      f"status IN {_in(LIVE)}")
+                                      "status = 'queued'")
+
+    async def mark_paused(self, job_id: str) -> bool:
+        """A graceful shutdown keeps the job for the next start; a start it had is not counted
+        (deploys must not use up a dream's attempts). False if it was not live."""
+        async with self._transaction():
+            return await self._update(
+                job_id, "attempts = attempts - (status = 'running'), status = 'paused'",
+                f"status IN {_in(LIVE)}")
+
+    async def mark_resumed(self, job_id: str) -> bool:
+        """Startup recovery hands the job back to the pool: it is queued again, and a job the
+        bot died with while queued counts one more resume (see `MAX_RESUMES`)."""
+        async with self._transaction():
+            return await self._update(
+                job_id, "resumes = resumes + (status = 'queued'), status = 'queued'",
+                f"status IN {_in(LIVE)}")
 
     async def mark_finished(self, job_id: str, status: str, result_message_id: int | None = None) -> bool:
         """Record how an unfinished job ended. False if it was not unfinished."""

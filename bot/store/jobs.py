@@ -19,8 +19,11 @@ from dreaming.params import DreamParams, validate
 
 #: a job that was running when the bot died twice is not tried a third time
 MAX_ATTEMPTS = 2
+#: a job still queued when the bot died this often is given up: something in it (its
+#: download, its decode) may be what kills the bot. Graceful restarts don't count.
+MAX_RESUMES = 3
 
-Recovery = Literal["resume", "rerun", "interrupted"]
+Recovery = Literal["resume", "rerun", "interrupted", "undelivered"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,8 @@ class StoredJob:
     size: int
     settings: dict  #: the resolved `DreamParams`, as `params_to_dict` wrote it
     status: str
-    attempts: int  #: how many times it started running
+    attempts: int  #: how many times it started running (a graceful shutdown takes its start back)
+    resumes: int  #: how many times it was resumed after the bot died with it queued
     delivered: bool  #: an answer was claimed; never post another
     result_message_id: int | None
     created_at: datetime
@@ -60,17 +64,22 @@ class StoredJob:
 def recovery_action(job: StoredJob) -> Recovery:
     """What startup recovery does with an unfinished job.
 
-    "resume": it never ran; submit it again (fetching its attachment again).
-    "rerun": it was running when the bot stopped; run it once more.
-    "interrupted": it already ran `MAX_ATTEMPTS` times, or an answer was already
-    claimed; mark it interrupted, and tell the user only if `claim_delivery` allows.
+    "resume": it never ran, or a graceful shutdown paused it; submit it again
+    (fetching its attachment again).
+    "rerun": it was running when the bot died; run it once more.
+    "interrupted": it already ran `MAX_ATTEMPTS` times, or was resumed `MAX_RESUMES`
+    times after the bot died with it queued; mark it interrupted and tell the user.
+    "undelivered": its answer was claimed but the bot died before it was recorded as
+    posted (a kill mid-upload); tell the user it may be missing, never post it twice.
     """
     if job.status not in LIVE:
         raise ValueError(f"job {job.job_id} is {job.status}, not unfinished")
     if job.delivered:
-        return "interrupted"
-    if job.status == "queued":
+        return "undelivered"
+    if job.status == "paused":
         return "resume"
+    if job.status == "queued":
+        return "resume" if job.resumes < MAX_RESUMES else "interrupted"
     return "rerun" if job.attempts < MAX_ATTEMPTS else "interrupted"
 
 

@@ -59,12 +59,13 @@ async def _v2_usage_and_jobs(db: aiosqlite.Connection) -> None:
 
 #: the job statuses schema 3 allows: `dreaming.jobs.JobStatus` as of that schema (a test
 #: checks they still match; a new status needs a new migration)
-V3_STATUSES = ("queued", "running", "done", "cancelled", "timed_out", "crashed", "interrupted",
-               "busy", "refused", "failed")
+V3_STATUSES = ("queued", "running", "paused", "done", "cancelled", "timed_out", "crashed",
+               "interrupted", "busy", "refused", "failed")
 
 
 async def _v3_one_status_vocabulary(db: aiosqlite.Connection) -> None:
-    """Jobs take every `JobStatus` (timed_out, crashed, busy, refused join), and lose the
+    """Jobs take every `JobStatus` (paused, timed_out, crashed, busy, refused join), count
+    how often they were resumed after an unclean stop (`resumes`), and lose the
     `interaction_token` column, which no version ever filled in."""
     allowed = ", ".join(f"'{status}'" for status in V3_STATUSES)
     await db.execute(
@@ -72,7 +73,8 @@ async def _v3_one_status_vocabulary(db: aiosqlite.Connection) -> None:
         " user_id INTEGER NOT NULL, message_id INTEGER,"
         " interaction_created_at REAL, attachment_url TEXT NOT NULL, filename TEXT NOT NULL,"
         f" size INTEGER NOT NULL, settings TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ({allowed})),"
-        " attempts INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0,"
+        " attempts INTEGER NOT NULL DEFAULT 0, resumes INTEGER NOT NULL DEFAULT 0,"
+        " delivered INTEGER NOT NULL DEFAULT 0,"
         " result_message_id INTEGER, created_at REAL NOT NULL, updated_at REAL NOT NULL)")
     columns = ("job_id, guild_id, channel_id, user_id, message_id, interaction_created_at, attachment_url,"
                " filename, size, settings, status, attempts, delivered, result_message_id, created_at, updated_at")

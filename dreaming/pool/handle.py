@@ -46,6 +46,7 @@ class JobHandle:
         # Mark the outcome as seen, so that an unread error is not logged as "never retrieved".
         self._future.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._callbacks: list[Callable[[Progress], object]] = []
+        self._on_running: list[Callable[[], object]] = []
 
     def __repr__(self) -> str:
         return f"<JobHandle {self.job_id} {self.status.value}>"
@@ -64,6 +65,14 @@ class JobHandle:
     def on_progress(self, callback: Callable[[Progress], object]) -> None:
         """Call `callback(progress)` on the event loop for each progress message."""
         self._callbacks.append(callback)
+
+    def on_running(self, callback: Callable[[], object]) -> None:
+        """Call `callback()` on the event loop when a worker takes the job (at once if one has):
+        the moment it can start costing, before it reports any progress."""
+        if self.status is JobStatus.running:
+            callback()
+        else:
+            self._on_running.append(callback)
 
     def done(self) -> bool:
         """Whether the job has its final status (and `result()` returns at once)."""
@@ -88,8 +97,13 @@ class JobHandle:
     # -- the pool's side --
 
     def mark_running(self) -> None:
-        """A worker took the job: status `running`, `started_at` now."""
+        """A worker took the job: status `running`, `started_at` now; `on_running` callbacks."""
         self.status, self.started_at = JobStatus.running, time.monotonic()
+        for callback in self._on_running:
+            try:
+                callback()
+            except Exception:
+                log.exception("running callback of job %s failed", self.job_id)
 
     def report(self, progress: Progress) -> None:
         """Record `progress` and pass it to every callback; a failing callback is logged."""

@@ -23,10 +23,12 @@ Policies, chosen once here:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -101,6 +103,7 @@ class DreamPool:
         self._failures: Counter[int] = Counter()  # by slot: deaths before becoming ready
         self._started: asyncio.Future | None = None
         self._closing = False
+        self._reserved = 0  # places held by requests still getting ready (`place()`)
         self._restarts = 0
         self._outcomes: Counter[str] = Counter()
 
@@ -143,6 +146,25 @@ class DreamPool:
         self._queue.push(job.job_id, job.user_id, handle)
         self._dispatch()
         return handle
+
+    @contextlib.contextmanager
+    def place(self) -> Iterator[None]:
+        """Hold a place in the queue while a request gets ready (downloads and checks its
+        image), then `submit` inside the block. A busy pool refuses here, at once, before
+        anything is downloaded: `QueueFull`, or `Interrupted` when closing.
+
+        Places count against `max_queue` as waiting jobs do, less the workers idle now.
+        """
+        if self._closing:
+            raise Interrupted()
+        idle = sum(w.state is WorkerState.idle for w in self._workers.values())
+        if len(self._queue) + self._reserved - idle >= self.max_queue:
+            raise QueueFull(self.max_queue)
+        self._reserved += 1
+        try:
+            yield
+        finally:
+            self._reserved -= 1
 
     def cancel(self, job_id: str) -> bool:
         """Cancel a queued or running job; False if the pool doesn't hold it (any more)."""

@@ -11,6 +11,7 @@ The parent's side of a worker is `dreaming.pool.process.WorkerProcess`.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import signal
@@ -95,7 +96,8 @@ def _run_job(job: DreamJob, cancel: threading.Event, conn: Any, model: Any, drea
              load_image: Callable) -> None:
     """Dream one job and send exactly one final message for it."""
     _set_current_job(job.job_id)
-    started = last_sent = time.monotonic()
+    started = time.monotonic()
+    last_sent = -math.inf  # the first step is reported at once, however fast the machine
 
     def progress(p: Progress) -> None:
         nonlocal last_sent

@@ -1,0 +1,150 @@
+"""Reliability and safety under hostile or heavy use (issue "Hardening"), end to end: the
+real bot, the real pool and a real SQLite file against the local Discord-compatible server."""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from aiohttp import web
+
+import bot.app
+from bot.dream import messages
+from bench.dreambot import bot_config
+from dreaming.layers import MAX_SPEC_CHARS
+from dreaming.presets import MAX_NAME_CHARS
+from tests.botkit.files import cat, coffee
+from tests.botkit.moderators import Staff, job_statuses
+from tests.resilience.cdn import lie_about
+
+pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(240)]
+
+TINY = "!dream size=96 octaves=1 steps=2 layer=mixed2"
+
+
+async def test_a_busy_pool_refuses_before_downloading_anything(world, start_bot, idle_pool, monkeypatch):
+    """With the queue full, requests are answered "busy" without a byte downloaded for them."""
+    monkeypatch.setattr(idle_pool, "max_queue", 1)
+    await start_bot(idle_pool)
+    waiting = await world.say(world.alice, TINY, cat())
+    assert "#1 in line" in (await world.status_of(waiting)).content
+    downloaded = len(world.downloads())
+
+    refused = [await world.say(user, TINY, coffee()) for user in (world.bob, world.mod)]
+    replies = [await world.reply_to(message) for message in refused]
+
+    assert all("The queue is full" in reply.content for reply in replies), [r.content for r in replies]
+    assert len(world.downloads()) == downloaded, "a refused request downloaded its attachment"
+
+
+async def test_downloads_across_users_stay_within_the_byte_budget(world, start_bot, idle_pool):
+    """Each download holds its largest possible size from the budget while it runs."""
+    config = bot_config(limits={"max_attachment_mb": 1.0, "download_mb_in_flight": 2.0})
+    started = await start_bot(idle_pool, config)
+    budget, peak = started.runner.downloads, []
+    real_share = budget.share
+
+    def share(size):  # the real budget, watched: how much is out at the worst moment
+        peak.append(budget.total - budget.free)
+        return real_share(size)
+
+    started.runner.downloads.share = share
+    users = [world.alice, world.bob, world.mod] + [world.fake.add_user(f"u{i}", guilds=[world.guild_id]).id
+                                                   for i in range(3)]
+    commands = [await world.say(user, TINY, cat()) for user in users]
+    for command in commands:
+        assert "#" in (await world.status_of(command)).content  # all queued (the pool never starts)
+
+    assert budget.free == budget.total, "every share was given back"
+    assert max(peak) <= budget.total
+
+
+async def test_slash_text_options_are_bounded_where_discord_checks_them(world, start_bot, idle_pool):
+    await start_bot(idle_pool)
+    [dream] = [c for c in world.fake.commands() if c["name"] == "dream"]
+    options = {o["name"]: o for o in dream["options"]}
+    assert options["preset"]["max_length"] == MAX_NAME_CHARS
+    assert options["layer"]["max_length"] == MAX_SPEC_CHARS
+
+
+@pytest.mark.parametrize("typed, shown", [
+    ("steps=[click](https://evil.example)", r"\[click](https://evil.example)"),  # no masked link
+    ("layer=__" + "x" * 600, "…"),
+])
+async def test_echoed_user_text_is_short_and_shown_literally(world, start_bot, idle_pool, typed, shown):
+    await start_bot(idle_pool)
+    reply = await world.reply_to(await world.say(world.alice, f"!dream {typed}", cat()))
+    assert shown in reply.content, reply.content
+    assert len(reply.content) < 300 and "\n" not in reply.content
+
+
+async def test_the_operator_floor_on_octave_scale_is_applied_and_told(world, start_bot, pool):
+    await start_bot(pool, bot_config(limits={"min_octave_scale": 1.3}))
+    command = await world.say(world.alice, "!dream size=96 octaves=2x1.05 steps=1 layer=mixed2", cat())
+    result = await world.result_of(command)
+    assert "octaves=2x1.3" in result.content
+    assert "octave_scale 1.05→1.3" in result.content
+
+
+async def test_reset_all_mid_dream_still_delivers_the_dream(world, start_bot, pool, frozen_workers):
+    staff = Staff.create(world)
+    started = await start_bot(pool)
+    command = await world.say(world.alice, "!dream size=256 octaves=2 steps=10 layer=mixed2", cat())
+    await world.edited(await world.status_of(command), lambda m: "octave" in m.content)
+    frozen_workers.freeze()  # mid-dream while a moderator resets everything
+
+    reset = await world.say(staff.admin, "!dreamconfig reset all")
+    await world.reply_to(reset)
+    frozen_workers.release()
+
+    assert (await world.result_of(command)).files, "the dream is delivered"
+    assert await started.runner.wait_idle(30)
+    assert set(job_statuses(started.store.path).values()) == {"done"}
+
+
+async def test_finished_jobs_are_pruned_while_the_bot_stays_up(world, start_bot, idle_pool, monkeypatch):
+    monkeypatch.setattr(bot.app, "PRUNE_EVERY", timedelta(seconds=0.05))
+    started = await start_bot(idle_pool)
+    old = await started.store.add_job(guild_id=world.guild_id, channel_id=world.channel_id, user_id=world.alice,
+                                      attachment_url="https://cdn/a.png", filename="a.png", size=3, settings={})
+    await started.store.mark_finished(old.job_id, "done")
+    monkeypatch.setattr(bot.app, "JOB_RETENTION", timedelta(0))  # from now on, finished = old enough
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while old.job_id in job_statuses(started.store.path):
+        assert loop.time() < deadline, "the finished job was never pruned"
+        await asyncio.sleep(0.05)
+
+
+async def test_cancel_while_the_image_downloads_stops_the_dream(world, start_bot, idle_pool, monkeypatch):
+    """`!dream cancel` before the job reaches the pool: it is cancelled, and never queued."""
+    requested, release = asyncio.Event(), asyncio.Event()
+    png = cat()[1]
+
+    async def held(request: web.Request) -> web.Response:  # a CDN that answers when told
+        requested.set()
+        await release.wait()
+        return web.Response(body=png, content_type="image/png")
+
+    app = web.Application()
+    app.add_routes([web.get("/held.png", held)])
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        url = "http://127.0.0.1:%d/held.png" % runner.addresses[0][1]
+        lie_about(monkeypatch, "held.png", url=url, size=len(png))
+        await start_bot(idle_pool)
+        command = await world.say(world.alice, TINY, ("held.png", png, "image/png"))
+        await asyncio.wait_for(requested.wait(), 30)  # the bot is downloading it now
+
+        reply = await world.reply_to(await world.say(world.alice, "!dream cancel"))
+        release.set()
+        answer = await world.reply_to(command)
+    finally:
+        await runner.cleanup()
+
+    assert reply.content == messages.CANCELLED
+    assert "cancelled" in answer.content and not answer.files
+    assert idle_pool.stats().queued == 0, "the cancelled job never reached the pool"
