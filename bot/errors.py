@@ -9,6 +9,7 @@ short generic line, never the trace.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import datetime
 
 import discord
@@ -63,6 +64,9 @@ def reply_for(error: BaseException, *, job_id: str | None = None) -> str:
         return f"⛔ {error}" if str(error) else "⛔ You can't use that here."
     if isinstance(error, commands.UserInputError):  # its text may quote what the user typed
         return f"⚠️ {messages.safe(str(error))[:500]}"
+    if isinstance(error, sqlite3.Error):  # a full disk or a read-only volume: the operator's to fix
+        log.error("the database refused a write (job %s): %s", job_id or "-", error)
+        return f"⚠️ {messages.STORE_UNAVAILABLE}"
     if isinstance(error, discord.Forbidden):
         return f"⚠️ {messages.MISSING_PERMISSIONS}"
     log.error("unexpected error (job %s)", job_id or "-", exc_info=error)

@@ -129,7 +129,7 @@ async def test_full_run_sigterm_keeps_queued_jobs_for_the_next_start_and_never_l
             assert "restarting" in refused.content and not refused.files
             assert (await world.result_of(running)).files
             assert await asyncio.wait_for(first_run.proc.wait(), 60) == 0
-            assert "queued" in job_statuses(db).values(), "the waiting dream stays in the database"
+            assert "paused" in job_statuses(db).values(), "the waiting dream stays in the database"
         finally:
             await _stop(first_run.proc)
 

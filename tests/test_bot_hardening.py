@@ -3,6 +3,7 @@ real bot, the real pool and a real SQLite file against the local Discord-compati
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 
 import pytest
@@ -148,3 +149,23 @@ async def test_cancel_while_the_image_downloads_stops_the_dream(world, start_bot
     assert reply.content == messages.CANCELLED
     assert "cancelled" in answer.content and not answer.files
     assert idle_pool.stats().queued == 0, "the cancelled job never reached the pool"
+
+
+async def test_a_database_that_refuses_writes_leaves_the_bot_answering(world, start_bot, idle_pool, tmp_path):
+    """Writes failing mid-run (here another process holds the write lock past the bot's busy
+    timeout; a full disk fails the same way): one clear line per request, and the bot goes on."""
+    db = tmp_path / "dreambot.db"
+    await start_bot(idle_pool, db=db)
+    other = sqlite3.connect(db, timeout=0, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        command = await world.say(world.alice, TINY, cat())
+        help_reply = await world.reply_to(await world.say(world.bob, "!dream help"))
+        refused = await world.reply_to(command, lambda m: "⚠️" in m.content, timeout=60)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert messages.STORE_UNAVAILABLE in refused.content and "\n" not in refused.content
+    assert "Dream an image" in help_reply.content, "the bot answers others meanwhile"
+    queued = await world.say(world.bob, TINY, coffee())  # writable again: dreams are taken again
+    assert "#" in (await world.status_of(queued)).content

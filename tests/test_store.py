@@ -18,6 +18,7 @@ import pytest
 
 from bot.moderation.guild_settings import GuildSettings
 from bot.store import GUILD_TABLES, LATEST, Store, StoreError, StoredJob, cooldown_left, migrations, quota_reset_at
+from tests.botkit.readonly import read_only
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GUILD, OTHER, MOD = 1001, 2002, 77
@@ -391,3 +392,13 @@ def _read_job(path, job_id: str) -> StoredJob:
     with sqlite3.connect(path) as db:
         db.row_factory = sqlite3.Row
         return StoredJob.from_row(db.execute("SELECT * FROM jobs WHERE job_id = ?", (job_id,)).fetchone())
+
+
+async def test_a_read_only_database_is_refused_with_one_line(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    async with await Store.open(folder / "dreambot.db"):
+        pass
+    with read_only(folder), pytest.raises(StoreError) as err:
+        await Store.open(folder / "dreambot.db")
+    assert "read-only" in str(err.value) and "\n" not in str(err.value)

@@ -22,6 +22,8 @@ CANCEL_HINT = "Press Cancel or send `{prefix}dream cancel` to stop it."
 CANCELLED = "Cancelled your dream."
 NOTHING_TO_CANCEL = "You have no dream waiting or running."
 GENERIC_FAILURE = "Something went wrong on our side while dreaming. Please try again."
+STORE_UNAVAILABLE = ("Dreambot can't save anything right now (its database refuses writes), so it "
+                     "can't take dreams or settings. Try again later; the operator has been told.")
 MISSING_PERMISSIONS = ("I'm not allowed to post that here: I need Send Messages and Attach Files "
                        "in this channel. Ask a moderator.")
 NOT_YOURS = "Only the person who asked for this dream (or a moderator) can do that."

@@ -12,6 +12,7 @@ anything that writes (WAL mode changes the file header).
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -94,9 +95,14 @@ LATEST = len(MIGRATIONS)
 
 
 def check_file(path: Path) -> None:
-    """Refuse a path that is a folder, or a file that does not start like a SQLite database."""
+    """Refuse a path that is a folder, a file that does not start like a SQLite database, or
+    one the bot can't write (the WAL journal also needs its folder writable)."""
     if path.is_dir():
         raise StoreError(f"database path {path} is a folder; give a file path")
+    folder = path.parent
+    if (path.exists() and not os.access(path, os.W_OK)) or (folder.is_dir() and not os.access(folder, os.W_OK)):
+        raise StoreError(f"database {path} is read-only (the bot keeps settings and dreams there): "
+                         "make the file and its folder writable, or set store.path elsewhere")
     try:
         with path.open("rb") as file:
             header = file.read(len(_HEADER))
