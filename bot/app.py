@@ -189,7 +189,12 @@ async def _start_health(config: Config, bot: DreamBot) -> HealthServer | None:
         return None
     server = HealthServer(config.http.port, host=config.http.host, state=lambda: state_of(bot),
                           metrics=bot.metrics)
-    await server.start()
+    try:
+        await server.start()
+    except OSError as exc:  # the port is taken, or the host is not this machine's
+        raise ConfigError(f"config key 'http.port': can't serve health and metrics on "
+                          f"{config.http.host}:{config.http.port} ({exc.strerror or exc}); "
+                          "choose a free port, or null to turn it off") from None
     log.info("health and metrics on http://%s:%d/", config.http.host, server.port)
     return server
 

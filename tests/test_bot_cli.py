@@ -214,3 +214,19 @@ def test_the_bot_process_never_imports_tensorflow():
             "heavy = sorted(m for m in ('tensorflow', 'keras', 'dreaming.engine', 'dreaming.model') "
             "if m in sys.modules); assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
+
+
+async def test_a_taken_health_port_is_named_in_one_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        async with FakeDiscord(token=SECRET) as fake:
+            env = bot_env(DISCORD_TOKEN=SECRET, DISCORD_API_BASE=fake.api_base,
+                          DREAMBOT_HTTP_PORT=str(taken.getsockname()[1]))
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "--config", store_config(tmp_path), "--log-level", "warning",
+                cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 2, err.decode()
+    last = err.decode().splitlines()[-1]
+    assert last.startswith("bot: error: config key 'http.port'") and "Traceback" not in err.decode(), err.decode()

@@ -70,3 +70,16 @@ def test_setup_and_image_install_the_project_on_the_pinned_requirements():
     assert re.search(r"^RUN python -m pip install --no-cache-dir --no-deps \. ", DOCKERFILE, re.M)
     command = re.search(r'^CMD \["([^"]+)"', DOCKERFILE, re.M).group(1)
     assert command in PYPROJECT["project"]["scripts"]
+
+
+def test_compose_gives_the_bot_time_for_its_staged_shutdown():
+    import yaml
+
+    from bot import app
+    from dreaming.pool import DreamPool
+
+    compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+    grace = compose["services"]["dreambot"]["stop_grace_period"]
+    assert grace.endswith("s")
+    needed = app.SHUTDOWN_GRACE + app.REPLY_GRACE + DreamPool().cancel_grace
+    assert float(grace[:-1]) > needed, f"{grace} is less than the {needed:g} s the bot may take to stop"

@@ -59,3 +59,22 @@ def test_secrets_are_redacted_in_tracebacks(captured):
     except RuntimeError:
         log.exception("could not log in")
     assert "RuntimeError" in stream.getvalue() and "secret-token-123456" not in stream.getvalue()
+
+
+def test_interaction_tokens_in_urls_are_redacted(captured):
+    """discord.py's webhook logger writes follow-up URLs at DEBUG; each holds a live token."""
+    log, stream = captured
+    token = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5OmFiY2RlZmdoaWprbG1ub3A"
+    log.warning("Webhook ID 1 is rate limited: https://discord.com/api/v10/webhooks/1577/%s/messages/@original",
+                token)
+    log.warning("POST /api/v10/interactions/99887766/%s/callback", token)
+    text = stream.getvalue()
+    assert token not in text and text.count("[redacted]") == 2
+    assert "/webhooks/1577/[redacted]/messages/@original" in text
+
+
+def test_a_malformed_log_call_is_logged_and_does_not_raise(captured):
+    log, stream = captured
+    log.warning("two placeholders %s %s", "only one")  # a library's bug must not raise into it
+    log.warning("after")
+    assert "two placeholders" in stream.getvalue() and stream.getvalue().rstrip().endswith("after")

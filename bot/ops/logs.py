@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 
 #: the job the current task works on
 job_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("job_id", default="-")
@@ -24,11 +25,18 @@ class JobIdFilter(logging.Filter):
         return True
 
 
-class RedactFilter(logging.Filter):
-    """Replaces any occurrence of the given secrets in a line with `[redacted]`.
+#: Interaction and webhook tokens inside Discord URLs (`/webhooks/<id>/<token>`,
+#: `/interactions/<id>/<token>/callback`): each grants 15 minutes of replies as the bot.
+_URL_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[A-Za-z0-9_.\-]{20,}")
 
-    Defence in depth: nothing is meant to log the token, but a library's debug line or
-    an exception message might quote a URL or header that holds it.
+
+class RedactFilter(logging.Filter):
+    """Replaces the given secrets, and interaction tokens in URLs, with `[redacted]`.
+
+    Defence in depth: nothing is meant to log the token, but a library's debug line or an
+    exception message might quote a URL or header that holds it (discord.py's webhook
+    logger writes follow-up URLs at DEBUG). It never raises: a library's malformed log
+    call is logged as it stands rather than breaking the code that made it.
     """
 
     def __init__(self, secrets: list[str]):
@@ -36,17 +44,20 @@ class RedactFilter(logging.Filter):
         self.secrets = [s for s in secrets if s and len(s) >= 8]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            record.msg, record.args = self._clean(record.getMessage()), None
-            if record.exc_info and not record.exc_text:
-                # The formatter prints exc_text as it is when it is set: redact it first.
-                record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
+        try:
+            message = record.getMessage()
+        except Exception:  # bad %-args in someone's call: keep the raw parts, don't raise
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = self._clean(message), None
+        if record.exc_info and not record.exc_text:
+            # The formatter prints exc_text as it is when it is set: redact it first.
+            record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
         return True
 
     def _clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "[redacted]")
-        return text
+        return _URL_TOKEN.sub(r"\1[redacted]", text)
 
 
 def setup_logging(level: str | int = "INFO", secrets: list[str] | None = None) -> None:
