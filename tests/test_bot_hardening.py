@@ -11,7 +11,8 @@ from aiohttp import web
 
 import bot.app
 from bot.dream import messages
-from bench.dreambot import bot_config
+from bench.dreambot import World, bot_config
+from discordlocal.models import DEFAULT_EVERYONE_PERMISSIONS
 from dreaming.layers import MAX_SPEC_CHARS
 from dreaming.presets import MAX_NAME_CHARS
 from tests.botkit.files import cat, coffee
@@ -169,3 +170,58 @@ async def test_a_database_that_refuses_writes_leaves_the_bot_answering(world, st
     assert "Dream an image" in help_reply.content, "the bot answers others meanwhile"
     queued = await world.say(world.bob, TINY, coffee())  # writable again: dreams are taken again
     assert "#" in (await world.status_of(queued)).content
+
+
+# -- the invoker's own permissions ------------------------------------------------------------
+
+SEND_MESSAGES, ATTACH_FILES, EPHEMERAL = 1 << 11, 1 << 15, 1 << 6
+
+
+async def test_slash_dream_refuses_an_image_from_someone_who_cannot_attach_files(fake, start_bot, idle_pool):
+    world = World.create(fake, everyone_permissions=DEFAULT_EVERYONE_PERMISSIONS & ~ATTACH_FILES,
+                         bot_permissions=ATTACH_FILES)  # the bot may attach; its members may not
+    await start_bot(idle_pool)
+    rec = await world.slash(world.alice, "dream", image=cat(), size=96, steps=1)
+    answer = await fake.wait_for_interaction_response(rec.id)
+    assert answer["data"]["content"] == f"⛔ {messages.YOU_CANNOT_ATTACH}"
+    assert answer["data"]["flags"] & EPHEMERAL
+    assert not world.downloads(), "nothing was fetched for a refused request"
+
+
+async def test_buttons_refuse_someone_who_cannot_post_in_the_channel(fake, start_bot, pool):
+    world = World.create(fake, everyone_permissions=DEFAULT_EVERYONE_PERMISSIONS & ~SEND_MESSAGES,
+                         bot_permissions=SEND_MESSAGES | ATTACH_FILES)
+    posters = fake.add_role(world.guild_id, "Posters", SEND_MESSAGES | ATTACH_FILES)
+    fake.add_member(world.guild_id, world.alice, [posters.id])
+    await start_bot(pool)
+    result = await world.result_of(await world.say(world.alice, TINY, cat()))
+
+    for action in ("again", "reroll"):
+        rec = await world.press(result, action, world.bob)  # bob may read, not post
+        answer = await fake.wait_for_interaction_response(rec.id)
+        assert answer["data"]["content"] == f"⛔ {messages.YOU_CANNOT_POST}", action
+        assert answer["data"]["flags"] & EPHEMERAL
+
+
+# -- answers within Discord's 2,000 characters ------------------------------------------------
+
+async def test_long_settings_answers_fit_in_one_message(world, start_bot, idle_pool):
+    """A 500-character reminder, 20 allowed channels and 25 long presets: every answer is
+    sent (Discord refuses over 2,000 characters), cut with a note of what was left out."""
+    staff = Staff.create(world)
+    channels = [world.fake.add_channel(world.guild_id, f"dream-room-{i:02d}").id for i in range(20)]
+    await start_bot(idle_pool)
+
+    async def moderate(text: str) -> str:
+        reply = await world.reply_to(await world.say(staff.admin, f"!dreamconfig {text}"))
+        assert not reply.content.startswith("⚠️ Something went wrong"), text
+        assert len(reply.content) <= 2000, (text, len(reply.content))
+        return reply.content
+
+    await moderate("set privacy_reminder " + "Please mind privacy. " * 24)
+    await moderate("set allowed_channels " + " ".join(f"<#{c}>" for c in channels))
+    for i in range(25):
+        await moderate(f'preset create p{i:02d} layer=mixed3 steps=3 description="{"A long description " * 4}"')
+    assert "more" in await moderate("preset list") + await moderate("show")
+    await moderate("channels list")
+    await moderate("history")

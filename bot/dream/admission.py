@@ -39,12 +39,13 @@ class Origin:
     guild_id: int | None
     channel_id: int
     role_ids: frozenset[int] = frozenset()
+    parent_id: int | None = None  #: the channel a thread (or forum post) belongs to
 
     @classmethod
-    def of(cls, user: discord.abc.User, channel_id: int) -> Origin:
+    def of(cls, user: discord.abc.User, channel_id: int, parent_id: int | None = None) -> Origin:
         guild = getattr(user, "guild", None)  # a Member in a server, a User in DMs
         roles = frozenset(role.id for role in getattr(user, "roles", ()))
-        return cls(guild.id if guild else None, channel_id, roles)
+        return cls(guild.id if guild else None, channel_id, roles, parent_id)
 
 
 @dataclass(frozen=True)
@@ -55,16 +56,32 @@ class Refusal:
     silent: bool = False
 
 
+def invoker_refusal(permissions: discord.Permissions, *, in_thread: bool, posts_file: bool) -> Refusal | None:
+    """What the member may not have the bot do for them here: post (Send Messages, or Send
+    Messages in Threads) and, for an image they give, Attach Files. None if they may.
+
+    `permissions` are the member's in this channel, overwrites included (an interaction
+    carries them resolved); the bot posts on their behalf, so it asks what they could post.
+    """
+    may_send = permissions.send_messages_in_threads if in_thread else permissions.send_messages
+    if not may_send:
+        return Refusal(messages.YOU_CANNOT_POST)
+    if posts_file and not permissions.attach_files:
+        return Refusal(messages.YOU_CANNOT_ATTACH)
+    return None
+
+
 async def settings_for(store: Store, guild_id: int | None) -> GuildSettings:
     """The server's settings; the defaults (operator's config only) in DMs."""
     return GuildSettings() if guild_id is None else await store.get_guild(guild_id)
 
 
-def refusal(settings: GuildSettings, channel_id: int) -> Refusal | None:
-    """Step 1: None if the bot may dream in this channel, else what to answer."""
+def refusal(settings: GuildSettings, origin: Origin) -> Refusal | None:
+    """Step 1: None if the bot may dream in this channel (or a thread of an allowed one),
+    else what to answer."""
     if not settings.enabled:
         return Refusal(messages.DISABLED)
-    if not settings.channel_allowed(channel_id):
+    if not settings.channel_allowed(origin.channel_id, origin.parent_id):
         return Refusal(messages.outside_channels(settings.allowed_channels),
                        silent=settings.outside_channel_reply == "silent")
     return None

@@ -107,6 +107,11 @@ class DreamCog(commands.Cog, name="Dream"):
                           strength: Strength | None = None, steps: Steps | None = None,
                           octaves: Octaves | None = None, seed: Seed | None = None,
                           size: Size | None = None) -> None:
+        refused = admission.invoker_refusal(interaction.permissions, in_thread=_in_thread(interaction.channel),
+                                            posts_file=image is not None)
+        if refused is not None:  # the member could not post this here themselves
+            await interaction.response.send_message(f"⛔ {refused.text}", ephemeral=True)
+            return
         ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
         replies = InteractionReplies(interaction)  # the runner defers, after the server's rules
         options = {"preset": preset, "layers": layer, "strength": strength, "steps": steps,
@@ -158,6 +163,10 @@ class DreamCog(commands.Cog, name="Dream"):
             if first_attachment(replied) is not None:
                 return first_attachment(replied)
         return self.recent.last(message.channel.id, message.author.id)
+
+
+def _in_thread(channel: object) -> bool:
+    return isinstance(channel, discord.Thread)
 
 
 async def setup(bot: "DreamBot") -> None:

@@ -26,6 +26,8 @@ STORE_UNAVAILABLE = ("Dreambot can't save anything right now (its database refus
                      "can't take dreams or settings. Try again later; the operator has been told.")
 MISSING_PERMISSIONS = ("I'm not allowed to post that here: I need Send Messages and Attach Files "
                        "in this channel. Ask a moderator.")
+YOU_CANNOT_POST = "You can't post in this channel, so I won't post a dream for you here."
+YOU_CANNOT_ATTACH = "You can't attach files in this channel, so I won't post your image here."
 NOT_YOURS = "Only the person who asked for this dream (or a moderator) can do that."
 SOURCE_GONE = "The original image is no longer available; try Dream again instead."
 

@@ -34,6 +34,10 @@ class MessageReplies:
     def channel_id(self) -> int:
         return self.message.channel.id
 
+    @property
+    def parent_id(self) -> int | None:
+        return getattr(self.message.channel, "parent_id", None)
+
     def durable(self) -> dict:
         return {"channel_id": self.channel_id, "message_id": self.message.id}
 
@@ -84,6 +88,10 @@ class InteractionReplies:
     @property
     def channel_id(self) -> int:
         return self.interaction.channel_id
+
+    @property
+    def parent_id(self) -> int | None:
+        return getattr(self.interaction.channel, "parent_id", None)
 
     def durable(self) -> dict:
         # No token: it dies in 15 minutes and recovery answers in the channel, so a live
@@ -147,6 +155,10 @@ class ChannelReplies:
     @property
     def channel_id(self) -> int:
         return self.channel.id
+
+    @property
+    def parent_id(self) -> int | None:
+        return getattr(self.channel, "parent_id", None)
 
     @property
     def mention(self) -> str:

@@ -97,6 +97,12 @@ class DreamRunner:
         job = _Job(stored.job_id, stored.user_id, durable=True)
         await self._guard(job, replies, self._resume(job, stored, replies))
 
+    async def rules_refusal(self, user: discord.abc.User, channel: discord.abc.Messageable) -> admission.Refusal | None:
+        """The server's rules for `user` in `channel`, checked before an interaction is
+        deferred, so that a refusal can be a note only they see."""
+        origin = admission.Origin.of(user, channel.id, getattr(channel, "parent_id", None))
+        return admission.refusal(await admission.settings_for(self.store, origin.guild_id), origin)
+
     def busy(self) -> bool:
         """Whether any request is still being handled (fetching, queued, dreaming or replying)."""
         return self._in_flight > 0
@@ -136,9 +142,9 @@ class DreamRunner:
 
     async def _run(self, job: _Job, request: DreamRequest, replies) -> None:
         store = self.store
-        origin = admission.Origin.of(request.user, replies.channel_id)
+        origin = admission.Origin.of(request.user, replies.channel_id, replies.parent_id)
         settings = await admission.settings_for(store, origin.guild_id)
-        refused = admission.refusal(settings, origin.channel_id)
+        refused = admission.refusal(settings, origin)
         if refused is not None:
             await replies.refuse(refused.text, silent=refused.silent)
             return

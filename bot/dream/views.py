@@ -13,6 +13,7 @@ import re
 import discord
 
 from bot.dream import messages
+from bot.dream.admission import invoker_refusal
 from bot.dream.fetch import first_attachment
 from bot.dream.options import options_from_settings_line
 from bot.dream.replies import InteractionReplies
@@ -35,8 +36,9 @@ def result_view(owner_id: int) -> discord.ui.View:
 
 
 def _may_manage(interaction: discord.Interaction, owner_id: int) -> bool:
-    perms = getattr(interaction.user, "guild_permissions", None)
-    return interaction.user.id == owner_id or bool(perms and perms.manage_messages)
+    """The dream's owner, or a member who may manage messages in this very channel
+    (the interaction's permissions include the channel's overwrites)."""
+    return interaction.user.id == owner_id or interaction.permissions.manage_messages
 
 
 def _button(action: str, owner_id: int, label: str, style: discord.ButtonStyle,
@@ -101,11 +103,13 @@ class DreamAgainButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dre
         return cls(int(match["owner"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if not await _may_dream_here(interaction):
+            return
         source = first_attachment(interaction.message)
-        await interaction.response.defer(thinking=True)
         options = options_from_settings_line(interaction.message.content)
         options.pop("seed", None)
         request = DreamRequest(user=interaction.user, image=source, options=options)
+        # The runner defers after the server's rules, so its refusals stay ephemeral.
         await interaction.client.runner.run(request, InteractionReplies(interaction))
 
 
@@ -121,7 +125,9 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambo
         return cls(int(match["owner"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer(thinking=True)
+        if not await _may_dream_here(interaction):
+            return
+        await interaction.response.defer(thinking=True)  # finding the original may take a fetch
         replies = InteractionReplies(interaction)
         source = await _original_image(interaction)
         if source is None:
@@ -130,6 +136,18 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambo
         options = options_from_settings_line(interaction.message.content)
         options.pop("seed", None)
         await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
+
+
+async def _may_dream_here(interaction: discord.Interaction) -> bool:
+    """Before anything public: the member may post here, and the server's rules allow a
+    dream in this channel; otherwise a note only they see (even in a silent channel)."""
+    refused = invoker_refusal(interaction.permissions, in_thread=isinstance(interaction.channel, discord.Thread),
+                              posts_file=False)
+    refused = refused or await interaction.client.runner.rules_refusal(interaction.user, interaction.channel)
+    if refused is None:
+        return True
+    await interaction.response.send_message(f"⛔ {refused.text}", ephemeral=True)
+    return False
 
 
 async def _original_image(interaction: discord.Interaction):

@@ -20,7 +20,7 @@ from dreaming.presets import make_preset
 from bot.moderation.guild_settings import SETTINGS, effective_caps
 from bot.moderation.setting_text import format_value, parse_setting
 from bot.moderation.checks import MAX_SERVER_PRESETS, moderator_only, parse_channel, preset_body
-from bot.moderation.messages import history_text, presets_text, show_text
+from bot.moderation.messages import fit, history_text, presets_text, show_text
 
 if TYPE_CHECKING:
     from bot.app import DreamBot
@@ -184,8 +184,9 @@ class SettingsCog(commands.Cog, name="Settings"):
 
 
 async def _answer(ctx: commands.Context, text: str) -> None:
-    """Replies to `!dreamconfig`; only the moderator sees the answer to `/dreamconfig`."""
-    await ctx.reply(text, mention_author=False, ephemeral=True,
+    """Replies to `!dreamconfig`; only the moderator sees the answer to `/dreamconfig`.
+    Long answers (20 channels, 25 presets, a 500-character reminder) are cut to fit."""
+    await ctx.reply(fit(text), mention_author=False, ephemeral=True,
                     allowed_mentions=discord.AllowedMentions.none())
 
 

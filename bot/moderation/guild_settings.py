@@ -54,8 +54,9 @@ class GuildSettings:
     def replace(self, **changes: object) -> GuildSettings:
         return dataclasses.replace(self, **changes)
 
-    def channel_allowed(self, channel_id: int) -> bool:
-        return not self.allowed_channels or channel_id in self.allowed_channels
+    def channel_allowed(self, channel_id: int, parent_id: int | None = None) -> bool:
+        """Whether dreams are made here; a thread or forum post counts as its parent channel."""
+        return not self.allowed_channels or bool({channel_id, parent_id} & set(self.allowed_channels))
 
     def exempt(self, role_ids: Iterable[int]) -> bool:
         """Whether a member with these roles skips cooldown and daily quota."""

@@ -10,6 +10,9 @@ from bot.moderation.guild_settings import CAPPED, DEFAULTS, SETTINGS, GuildSetti
 from bot.moderation.setting_text import format_value
 from bot.store import AuditEntry, ServerPreset
 
+#: Discord refuses messages over 2,000 characters
+MAX_MESSAGE = 2000
+
 
 def not_moderator_text(settings: GuildSettings) -> str:
     roles = ", ".join(f"<@&{r}>" for r in settings.moderator_roles)
@@ -46,7 +49,7 @@ def history_text(entries: list[AuditEntry]) -> str:
                          f"{format_value(e.key, e.old)} → {format_value(e.key, e.new)}")
         else:
             lines.append(f"{when} · <@{e.actor_id}> · {what} {e.key}")
-    return "\n".join(lines)[:1990]
+    return "\n".join(lines)
 
 
 def presets_text(presets: list[ServerPreset]) -> str:
@@ -55,3 +58,19 @@ def presets_text(presets: list[ServerPreset]) -> str:
     return "**Server presets**\n" + "\n".join(
         f"`{p.name}` — {p.description} · " + " ".join(f"{k}={v}" for k, v in p.overrides.items())
         for p in presets)
+
+
+def fit(text: str, limit: int = MAX_MESSAGE) -> str:
+    """`text` within Discord's `limit`: whole lines while they fit, then "… and N more lines";
+    a single line too long is cut with "…"."""
+    if len(text) <= limit:
+        return text
+    lines, kept = text.split("\n"), []
+    for i, line in enumerate(lines):
+        more = f"… and {len(lines) - i} more {'line' if len(lines) - i == 1 else 'lines'}"
+        if len("\n".join([*kept, line, more])) > limit:
+            if not kept:  # the first line alone is too long
+                return line[:limit - 1] + "…"
+            return "\n".join([*kept, more])
+        kept.append(line)
+    return "\n".join(kept)
