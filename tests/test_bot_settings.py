@@ -41,8 +41,9 @@ async def slash_answer(world, user: int, command: str, /, **options) -> dict:
 
 
 async def say_and_read(world, user: int, text: str) -> str:
+    """The reply's text as Discord renders it (echoed names are markdown-escaped: max\\_side)."""
     command = await world.say(user, text)
-    return (await world.reply_to(command)).content
+    return (await world.reply_to(command)).content.replace("\\_", "_")
 
 
 async def test_non_moderators_are_denied_every_change_both_ways(world, staff, start_bot, idle_pool):
