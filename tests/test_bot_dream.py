@@ -114,12 +114,31 @@ async def test_steps_over_the_cap_are_clamped_and_the_reply_says_so(world, start
 
 
 async def test_slash_dream_without_image_or_history_gets_the_usage(world, start_bot, idle_pool):
+    """In slash syntax, and only to the member who asked."""
     await start_bot(idle_pool)
     rec = await world.slash(world.alice, "dream", preset="classic")
 
     reply = await world.response_to(rec, lambda m: bool(m.content))
 
-    assert "Attach an image" in reply.content and not reply.files
+    assert "`/dream image:`" in reply.content and "!dream" not in reply.content and not reply.files
+    assert reply.ephemeral
+
+
+@pytest.mark.parametrize("options, says", [
+    ({"layer": "mixed99"}, "Unknown layer"),  # refused before deferring
+    ({"size": 96, "steps": 1}, "Can't read that image"),  # refused after deferring (the download)
+])
+async def test_slash_refusals_are_seen_only_by_the_member(world, start_bot, idle_pool, options, says):
+    await start_bot(idle_pool)
+    image = ("notes.png", b"this is not a picture", "image/png") if "size" in options else cat()
+    rec = await world.slash(world.alice, "dream", image=image, **options)
+
+    note = await world.response_to(rec, lambda m: says in m.content)
+
+    assert note.ephemeral, note
+    public = [m for m in world.fake.messages_in(world.channel_id) if m.interaction_id == rec.id and not m.ephemeral
+              and not m.deleted and m.content]
+    assert not public, f"a refusal was public: {public}"
 
 
 @pytest.mark.slow

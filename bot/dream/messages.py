@@ -1,6 +1,8 @@
 """Every reply the bot writes, in one place. Replies are short, one line where possible."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import discord
 
 from dreaming.jobs import Progress
@@ -11,6 +13,8 @@ from dreaming.params import Clamp, option_name
 USAGE = ("Attach an image (or reply to one) and type `{prefix}dream`, e.g. "
          "`{prefix}dream layer=mixed4c strength=0.02` or `{prefix}dream preset=nightmare`. "
          "`{prefix}dream help` lists every option.")
+SLASH_USAGE = ("Give `/dream` an image (its `image` option), or post one in this channel first, e.g. "
+               "`/dream image:` with `layer:mixed4c` or `preset:nightmare`. `/dream-help` lists every option.")
 HELP = """**Dream an image** — attach it (or reply to a message with one) and send `{prefix}dream [key=value ...]`, or use `/dream`.
 Keys (any case): `preset` · `layer` (e.g. `mixed5`, `mixed4c`, blend `mixed3:1,mixed5:1.5`, channel `mixed4/97`) · `strength` (step size, e.g. 0.015) · `octaves` · `steps` · `jitter` · `seed` · `size` (longest side, px).
 `{prefix}dream presets` and `{prefix}dream layers` list the choices; `{prefix}dream cancel` stops your dream.
@@ -19,6 +23,7 @@ QUEUED = "🌀 Queued: you are #{position} in line. {cancel_hint}"
 STARTING = "🌀 Dreaming… starting. {cancel_hint}"
 STARTED = "🌀 Dreaming… octave {octave}/{octaves} · {percent}%{eta}"
 CANCEL_HINT = "Press Cancel or send `{prefix}dream cancel` to stop it."
+SLASH_CANCEL_HINT = "Press Cancel or use `/dream-cancel` to stop it."
 CANCELLED = "Cancelled your dream."
 NOTHING_TO_CANCEL = "You have no dream waiting or running."
 GENERIC_FAILURE = "Something went wrong on our side while dreaming. Please try again."
@@ -32,14 +37,22 @@ NOT_YOURS = "Only the person who asked for this dream (or a moderator) can do th
 SOURCE_GONE = "The original image is no longer available; try Dream again instead."
 
 
-def queued(position: int, prefix: str) -> str:
+def usage(slash: bool, prefix: str) -> str:
+    """How to ask for a dream, in the syntax the member used."""
+    return SLASH_USAGE if slash else USAGE.format(prefix=prefix)
+
+
+def queued(position: int, slash: bool, prefix: str) -> str:
     """The acknowledgement: the place in line, or "starting" when a worker took it at once (0)."""
-    hint = CANCEL_HINT.format(prefix=prefix)
+    hint = SLASH_CANCEL_HINT if slash else CANCEL_HINT.format(prefix=prefix)
     return QUEUED.format(position=position, cancel_hint=hint) if position > 0 else STARTING.format(cancel_hint=hint)
 
 
 def progress(p: Progress) -> str:
-    eta = f" · about {int(p.eta_s) + 1} s left" if p.eta_s is not None else ""
+    """`🌀 Dreaming… octave 2/4 · 37% · done <t:…:R>`: Discord shows the end as "in 2 minutes",
+    in the reader's own clock and language."""
+    eta = (f" · done {discord.utils.format_dt(discord.utils.utcnow() + timedelta(seconds=p.eta_s), 'R')}"
+           if p.eta_s is not None else "")
     return STARTED.format(octave=p.octave, octaves=p.octaves, percent=int(p.done * 100), eta=eta)
 
 
@@ -112,9 +125,10 @@ def quota(used: int, limit: int | None, resets_at, cooldown_s: float) -> str:
         line = f"You dreamt {used} {plural(used, 'time')} today; this server sets no daily quota."
     else:
         line = (f"You used {used} of {limit} {plural(limit, 'dream')} today; {max(0, limit - used)} left. "
-                f"The quota resets at {resets_at:%H:%M} UTC (<t:{int(resets_at.timestamp())}:R>).")
+                f"The quota resets {discord.utils.format_dt(resets_at, 'R')}.")
     if cooldown_s > 0:
-        line += f" Cooldown: {max(1, round(cooldown_s))} s before your next dream."
+        next_dream = discord.utils.utcnow() + timedelta(seconds=max(1.0, cooldown_s))
+        line += f" Cooldown: your next dream {discord.utils.format_dt(next_dream, 'R')}."
     return line
 
 
@@ -122,9 +136,9 @@ def quota(used: int, limit: int | None, resets_at, cooldown_s: float) -> str:
 BUSY = "The queue is full ({limit} {dreams} waiting). Try again in a few minutes."
 USER_LIMIT = ("You already have {limit} {dreams} waiting or running. "
               "Wait for one to finish, or cancel one.")
-COOLING_DOWN = "Slow down: this server allows one dream every so often; try again in {seconds} s."
+COOLING_DOWN = "Slow down: this server allows one dream every so often; try again {when}."
 DAILY_QUOTA_USED = ("You used this server's daily quota of {quota} {dreams}; "
-                    "it resets at {resets_at:%H:%M} UTC.")
+                    "it resets {resets}.")
 LAYER_NOT_ALLOWED = "Layer '{layer}' is not allowed on this server. Allowed layers: {allowed}."
 
 
@@ -142,10 +156,11 @@ def error_text(error: BaseException) -> str:
         case "UserLimit":
             return USER_LIMIT.format(limit=error.limit, dreams=plural(error.limit, "dream"))
         case "CoolingDown":
-            return COOLING_DOWN.format(seconds=max(1, round(error.seconds_left)))
+            when = discord.utils.utcnow() + timedelta(seconds=max(1.0, error.seconds_left))
+            return COOLING_DOWN.format(when=discord.utils.format_dt(when, "R"))
         case "DailyQuotaUsed":
             return DAILY_QUOTA_USED.format(quota=error.quota, dreams=plural(error.quota, "dream"),
-                                           resets_at=error.resets_at)
+                                           resets=discord.utils.format_dt(error.resets_at, "R"))
         case "LayerNotAllowed":
             return LAYER_NOT_ALLOWED.format(layer=safe(short(error.layer)), allowed=", ".join(error.allowed))
     return explain(error, echo=safe)

@@ -23,6 +23,8 @@ TOKEN_LIFETIME = timedelta(minutes=14)
 class MessageReplies:
     """`!dream`: an acknowledgement reply that is edited, then a reply with the result."""
 
+    slash = False  #: the member typed `!dream`: answers speak prefix syntax
+
     def __init__(self, message: discord.Message):
         self.message, self.status = message, None
 
@@ -76,7 +78,10 @@ class MessageReplies:
 
 
 class InteractionReplies:
-    """`/dream`: the deferred response is edited; a late result goes to the channel."""
+    """`/dream`: the deferred response is edited; a late result goes to the channel.
+    Refusals are notes only the member sees, before the deferral and after it."""
+
+    slash = True
 
     def __init__(self, interaction: discord.Interaction):
         self.interaction = interaction
@@ -110,8 +115,12 @@ class InteractionReplies:
         """
         if not self.interaction.response.is_done():
             await self.interaction.response.send_message(text, ephemeral=True)
-        else:
-            await self.fail(text)
+            return
+        try:  # deferred ("thinking…", public): replace it with a private note
+            await self.interaction.delete_original_response()
+        except discord.NotFound:
+            pass
+        await self.interaction.followup.send(text, ephemeral=True)
 
     def _token_alive(self) -> bool:
         return datetime.now(timezone.utc) - self.interaction.created_at < TOKEN_LIFETIME
@@ -145,6 +154,8 @@ class InteractionReplies:
 class ChannelReplies:
     """A job recovered after a restart: replies to the `!dream` message if it still exists,
     else a channel message that mentions its owner (slash commands' tokens don't survive)."""
+
+    slash = False
 
     def __init__(self, channel: discord.abc.Messageable, user_id: int, message_id: int | None,
                  filesize_limit: int):

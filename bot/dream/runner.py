@@ -62,6 +62,7 @@ class _Job:
     job_id: str
     user_id: int
     durable: bool = False  #: written to the store: its answer must win `claim_delivery`
+    acked: bool = False  #: the member was told it is queued: what follows is the job's outcome
     answered: bool = False  #: its answer went out; nothing else may be posted for it
     claimed: bool = False  #: this run won `claim_delivery`: its answer (result or error) is ours to post
 
@@ -148,11 +149,12 @@ class DreamRunner:
         if refused is not None:
             await replies.refuse(refused.text, silent=refused.silent)
             return
-        await replies.begin()
+        # Everything that can refuse quickly runs before an interaction is deferred, so that
+        # a refusal is a note only the member sees (a deferred answer would be public).
         presets = await admission.presets_for(store, self.presets, origin.guild_id, settings)
         options = request.options if request.args is None else parse_dream_args(request.args, frozenset(presets))
         if request.image is None:
-            await replies.fail(messages.USAGE.format(prefix=self.config.discord.prefix))
+            await replies.refuse(messages.usage(replies.slash, self.config.discord.prefix))
             return
         params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
                                          floors=self.config.floors,
@@ -163,6 +165,7 @@ class DreamRunner:
         # Hold the member's pending slot from here: commands sent together must not all pass.
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         await admission.check_limits(store, settings, origin, job.user_id)
+        await replies.begin()  # from here on, the download and the dream take time
         handle = await self._queue(job, request.image, params)
         try:
             # Counted only once the pool took the job: a "busy" answer costs no quota.
@@ -216,7 +219,8 @@ class DreamRunner:
         recorded = []
         handle.on_running(lambda: recorded.append(asyncio.create_task(self.store.mark_running(job.job_id))))
         view = cancel_view(handle.job_id, job.user_id)
-        await replies.ack(messages.queued(handle.position, self.config.discord.prefix), view)
+        await replies.ack(messages.queued(handle.position, replies.slash, self.config.discord.prefix), view)
+        job.acked = True
         reporter = ProgressReporter(replies, self.config.dream.progress_interval, view,
                                      on_start=lambda: asyncio.gather(*recorded))
         handle.on_progress(reporter.update)
@@ -292,7 +296,9 @@ class DreamRunner:
         text = reply_for(exc, job_id=job.job_id)
         try:
             claimed = await self._claim(job)
-            if claimed:
+            if claimed and not job.acked:  # a refusal: only the member sees it, where that can be
+                await replies.refuse(text)
+            elif claimed:  # the outcome of a job they saw queued: where they saw it
                 await replies.fail(text)
         except discord.HTTPException as http_error:
             self.metrics.discord_api_error(http_error.status)
