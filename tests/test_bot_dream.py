@@ -149,3 +149,13 @@ async def test_operator_default_preset_and_a_bare_preset_word(world, start_bot, 
 
     assert settings_of(await world.result_of(plain))["preset"] == "textures"
     assert settings_of(await world.result_of(named))["preset"] == "patterns"
+
+
+@pytest.mark.slow
+async def test_slash_dream_takes_jitter_and_smoothing(world, start_bot, pool):
+    await start_bot(pool)
+    rec = await world.slash(world.alice, "dream", image=cat(), size=96, octaves=1, steps=1, layer="mixed2",
+                            jitter=5, smoothing=0.5)
+    result = await world.interaction_result(rec)
+    line = settings_of(result)
+    assert (line["jitter"], line["smoothing"]) == ("5", "0.5")

@@ -8,6 +8,7 @@ import pytest
 
 from dreaming.layers import ALIASES, LAYERS
 from dreaming.presets import load_presets
+from tests.botkit.moderators import Staff
 
 pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.timeout(60)]
 
@@ -75,3 +76,18 @@ async def test_autocomplete_suggests_presets_and_layers(world, start_bot, idle_p
     assert all(e in values for e in expected) and all(typed in v for v in values), values
     assert len(choices) <= 25 and all(len(c["name"]) <= 100 for c in choices)
 
+
+
+async def test_layer_autocomplete_lists_what_each_paints_and_only_what_the_server_allows(world, start_bot,
+                                                                                         idle_pool):
+    staff = Staff.create(world)
+    await start_bot(idle_pool)
+    set_layers = await world.say(staff.admin, "!dreamconfig set allowed_layers mixed5 mixed8")
+    assert (await world.reply_to(set_layers)).content.startswith("Set ")
+
+    choices = await world.fake.autocomplete(world.guild_id, world.channel_id, world.alice, "dream",
+                                            options={"layer": "mixed"}, focused="layer")
+
+    values = {c["value"] for c in choices}
+    assert values == {"mixed5", "mixed8", "mixed4c", "mixed5a"}, values  # the blocks and their aliases
+    assert any(c["value"] == "mixed5" and "dog faces" in c["name"] for c in choices), choices

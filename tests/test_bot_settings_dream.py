@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench.dreambot import settings_of
+from bench.dreambot import is_status, settings_of
 from tests.botkit.files import cat, coffee, image_of
 from tests.botkit.moderators import Staff
 
@@ -69,3 +69,28 @@ async def test_spoilers_and_the_servers_privacy_text(world, staff, start_bot, po
 
     assert result.files[0].filename.startswith("SPOILER_")
     assert result.content.endswith("-# Only pets and plants here, please.")
+
+
+async def test_default_presets_per_server_and_per_channel(world, start_bot, idle_pool):
+    """A member who names no preset gets the channel's default, else the server's."""
+    staff = Staff.create(world)
+    art = world.fake.add_channel(world.guild_id, "art").id
+    await start_bot(idle_pool)
+    for command in ("set default_preset nightmare", f"channels default <#{art}> textures"):
+        reply = await world.reply_to(await world.say(staff.admin, f"!dreamconfig {command}"))
+        assert not reply.content.startswith("⚠️"), reply.content
+
+    here = await world.say(world.alice, "!dream", cat())
+    there = await world.fake.send_message(art, world.bob, "!dream", attachments=[cat()])
+    assert "#" in (await world.status_of(here)).content
+    await world.fake.wait_for_message(art, predicate=lambda m: m.reference_id == there.id and is_status(m))
+    jobs = {job.channel_id: job.settings["preset"] for job in await start_bot.stores[-1].unfinished_jobs()}
+    assert jobs == {world.channel_id: "nightmare", art: "textures"}
+
+
+@pytest.mark.parametrize("name", ["help", "cancel", "quota", "presets", "layers"])
+async def test_a_server_preset_cannot_take_a_command_name(world, start_bot, idle_pool, name):
+    staff = Staff.create(world)
+    await start_bot(idle_pool)
+    reply = await world.reply_to(await world.say(staff.admin, f"!dreamconfig preset create {name} steps=3"))
+    assert reply.content.startswith("⚠️") and "command of its own" in reply.content.replace("\\", "")

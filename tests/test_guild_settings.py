@@ -154,3 +154,11 @@ def test_channels_and_exempt_roles():
 ])
 def test_format_value(key, value, shown):
     assert format_value(key, value) == shown
+
+
+def test_channel_presets_survive_the_json_round_trip():
+    settings = GuildSettings(default_preset="textures", channel_presets=((11, "nightmare"), (12, "subtle")))
+    again = GuildSettings.from_dict(json.loads(json.dumps(settings.to_dict())))
+    assert again == settings
+    assert again.preset_for(11) == "nightmare" and again.preset_for(99, parent_id=12) == "subtle"
+    assert again.preset_for(99) == "textures" and GuildSettings().preset_for(11) is None

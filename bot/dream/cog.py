@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from dreaming.layers import ALIASES, LAYERS, MAX_SPEC_CHARS
+from dreaming.layers import ALIASES, LAYERS, MAX_SPEC_CHARS, describe_layers
 from dreaming.params import LIMITS
 from dreaming.presets import MAX_NAME_CHARS
 
@@ -39,6 +39,8 @@ Steps = _slash_range("steps", int)
 Octaves = _slash_range("octaves", int)
 Seed = _slash_range("seed", int)
 Size = _slash_range("max_side", int)
+Jitter = _slash_range("jitter", int)
+Smoothing = _slash_range("smoothing", float)
 # Text options are bounded where Discord checks them: a 6,000-character name never reaches us.
 PresetName = app_commands.Range[str, 1, MAX_NAME_CHARS]
 LayerSpec = app_commands.Range[str, 1, MAX_SPEC_CHARS]
@@ -100,13 +102,16 @@ class DreamCog(commands.Cog, name="Dream"):
         layer="Network layer(s), e.g. mixed5, mixed4c, or mixed3:1,mixed5:1.5",
         strength="Step size: higher is stronger (e.g. 0.015)",
         steps="Gradient steps per octave", octaves="Number of scales",
-        seed="Random seed, to reproduce a dream", size="Longest side in pixels")
+        seed="Random seed, to reproduce a dream", size="Longest side in pixels",
+        jitter="Random shift per step in pixels (hides tile seams)",
+        smoothing="Smooth the dream's strokes (0 = off, 1-2 = softer)")
     async def dream_slash(self, interaction: discord.Interaction,
                           image: discord.Attachment | None = None, preset: PresetName | None = None,
                           layer: LayerSpec | None = None,
                           strength: Strength | None = None, steps: Steps | None = None,
                           octaves: Octaves | None = None, seed: Seed | None = None,
-                          size: Size | None = None) -> None:
+                          size: Size | None = None, jitter: Jitter | None = None,
+                          smoothing: Smoothing | None = None) -> None:
         refused = admission.invoker_refusal(interaction.permissions, in_thread=_in_thread(interaction.channel),
                                             posts_file=image is not None)
         if refused is not None:  # the member could not post this here themselves
@@ -115,7 +120,7 @@ class DreamCog(commands.Cog, name="Dream"):
         ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
         replies = InteractionReplies(interaction)  # the runner defers, after the server's rules
         options = {"preset": preset, "layers": layer, "strength": strength, "steps": steps,
-                   "octaves": octaves, "seed": seed, "size": size}
+                   "octaves": octaves, "seed": seed, "size": size, "jitter": jitter, "smoothing": smoothing}
         options = {k: v for k, v in options.items() if v is not None}
         await self.bot.runner.run(DreamRequest(interaction.user, ref, options), replies)
 
@@ -129,8 +134,12 @@ class DreamCog(commands.Cog, name="Dream"):
 
     @dream_slash.autocomplete("layer")
     async def layer_autocomplete(self, interaction: discord.Interaction, current: str):
-        names = [*LAYERS, *ALIASES]
-        return [app_commands.Choice(name=n, value=n) for n in names if current.lower() in n][:25]
+        """The layers this server allows, each with what it paints (aliases of allowed blocks too)."""
+        settings = await admission.settings_for(self.bot.store, interaction.guild_id)
+        allowed = settings.allowed_layers or tuple(LAYERS)
+        rows = [(name, text) for name, text in describe_layers()
+                if (name if name in LAYERS else ALIASES[name]) in allowed and current.lower() in name]
+        return [app_commands.Choice(name=f"{name} — {text}"[:100], value=name) for name, text in rows][:25]
 
     @app_commands.command(name="dream-cancel", description="Stop your queued or running dreams")
     async def cancel_slash(self, interaction: discord.Interaction) -> None:

@@ -159,7 +159,8 @@ class DreamRunner:
         params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
                                          floors=self.config.floors,
                                          default_preset=admission.default_preset(
-                                             self.config.dream.default_preset, presets))
+                                             settings.preset_for(origin.channel_id, origin.parent_id)
+                                             or self.config.dream.default_preset, presets))
         admission.check_request(settings, params, len(self.live.get(job.user_id, ())),
                                 self.config.pool.per_user)
         # Hold the member's pending slot from here: commands sent together must not all pass.

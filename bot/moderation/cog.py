@@ -63,8 +63,7 @@ class SettingsCog(commands.Cog, name="Settings"):
     async def set_(self, ctx: commands.Context, key: str, *, value: str) -> None:
         """Change one setting: `set max_side 256`, `set cooldown_s 5m`, `set allowed_channels #art`."""
         key = key.strip().lower()
-        names = [*self.bot.presets, *(p.name for p in await self.bot.store.list_presets(ctx.guild.id))]
-        parsed = parse_setting(key, value, self.bot.config.caps, presets=names)
+        parsed = parse_setting(key, value, self.bot.config.caps, presets=await self._preset_names(ctx.guild.id))
         await self.bot.store.set_guild_value(ctx.guild.id, key, parsed, ctx.author.id)
         await _answer(ctx, f"Set {key} to {format_value(key, parsed)}.")
 
@@ -141,6 +140,26 @@ class SettingsCog(commands.Cog, name="Settings"):
         await self.bot.store.set_guild_value(ctx.guild.id, "allowed_channels", new, ctx.author.id)
         await _answer(ctx, f"Dreams allowed in: {format_value('allowed_channels', new)}.")
 
+    @channels.command(name="default")
+    @app_commands.describe(channel="A channel, e.g. #art", preset="A preset, or default to use the server's")
+    @moderator_only()
+    async def channels_default(self, ctx: commands.Context, channel: str, preset: str) -> None:
+        """Give a channel its own default preset: `channels default #art textures` (`default` clears it)."""
+        found = parse_channel(ctx.guild, channel)
+        names = await self._preset_names(ctx.guild.id)
+        chosen = parse_setting("default_preset", preset, self.bot.config.caps, presets=names)
+        settings = await self.bot.store.get_guild(ctx.guild.id)
+        pairs = dict(settings.channel_presets)
+        pairs.pop(found.id, None)
+        if chosen is not None:
+            pairs[found.id] = chosen
+        new = tuple(pairs.items())
+        await self.bot.store.set_guild_value(ctx.guild.id, "channel_presets", new, ctx.author.id)
+        await _answer(ctx, f"Default presets by channel: {format_value('channel_presets', new)}.")
+
+    async def _preset_names(self, guild_id: int) -> list[str]:
+        return [*self.bot.presets, *(p.name for p in await self.bot.store.list_presets(guild_id))]
+
     # -- presets -----------------------------------------------------------------
     @dreamconfig.group(name="preset", invoke_without_command=True)
     async def preset(self, ctx: commands.Context) -> None:
@@ -161,6 +180,9 @@ class SettingsCog(commands.Cog, name="Settings"):
         name = name.strip().lower()
         if name in self.bot.presets:
             raise BadParam("preset name", name, "a built-in preset has that name; choose another")
+        if name in self._dream_subcommands():
+            raise BadParam("preset name", name, f"`{self.bot.config.discord.prefix}dream {name}` is a command "
+                                                "of its own, so the preset could never be used; choose another")
         existing = [p.name for p in await self.bot.store.list_presets(ctx.guild.id)]
         if name not in existing and len(existing) >= MAX_SERVER_PRESETS:
             raise BadParam("preset name", name, f"this server already has {MAX_SERVER_PRESETS} presets, "
@@ -181,6 +203,11 @@ class SettingsCog(commands.Cog, name="Settings"):
         if not await self.bot.store.delete_preset(ctx.guild.id, name, ctx.author.id):
             raise commands.BadArgument(f"This server has no preset named {name!r}.")
         await _answer(ctx, f"Deleted server preset `{name}`.")
+
+    def _dream_subcommands(self) -> set[str]:
+        """`!dream help`, `cancel`, `quota`…: words a bare preset name must not shadow."""
+        group = self.bot.get_command("dream")
+        return {name for command in getattr(group, "commands", ()) for name in (command.name, *command.aliases)}
 
 
 async def _answer(ctx: commands.Context, text: str) -> None:

@@ -36,6 +36,9 @@ class GuildSettings:
     max_steps: int | None = None
     max_strength: float | None = None
     allowed_presets: tuple[str, ...] = ()  #: empty = all
+    default_preset: str | None = None  #: None = the operator's default
+    #: (channel id, preset) pairs: a channel's own default, over the server's
+    channel_presets: tuple[tuple[int, str], ...] = ()
     allowed_layers: tuple[str, ...] = ()  #: InceptionV3 block names; empty = all
     per_user_pending: int | None = None  #: None = the operator's pool.per_user
     cooldown_s: float = 0.0  #: seconds between one user's jobs; 0 = none
@@ -58,6 +61,11 @@ class GuildSettings:
         """Whether dreams are made here; a thread or forum post counts as its parent channel."""
         return not self.allowed_channels or bool({channel_id, parent_id} & set(self.allowed_channels))
 
+    def preset_for(self, channel_id: int, parent_id: int | None = None) -> str | None:
+        """This channel's default preset (a thread takes its parent's), else the server's."""
+        by_channel = dict(self.channel_presets)
+        return by_channel.get(channel_id) or by_channel.get(parent_id) or self.default_preset
+
     def exempt(self, role_ids: Iterable[int]) -> bool:
         """Whether a member with these roles skips cooldown and daily quota."""
         return not set(self.exempt_roles).isdisjoint(role_ids)
@@ -72,7 +80,7 @@ class GuildSettings:
         """Settings from stored JSON; unknown keys and unreadable values fall back to defaults."""
         values = {}
         for key, value in data.items():
-            value = tuple(value) if isinstance(value, list) else value
+            value = _from_json(value)
             if key in SETTINGS and _fits(key, value):
                 values[key] = value
             else:
@@ -99,6 +107,9 @@ SETTINGS: dict[str, Setting] = {
     "max_steps": Setting("cap", "a whole number, or default", "most steps per octave"),
     "max_strength": Setting("cap", "a number, or default", "highest strength (step size)"),
     "allowed_presets": Setting("names", "preset names, or all", "presets members may use"),
+    "default_preset": Setting("preset", "a preset name, or default", "the preset when a member names none"),
+    "channel_presets": Setting("channel presets", "set with `channels default #channel PRESET`",
+                               "a channel's own default preset"),
     "allowed_layers": Setting("names", "layer names, or all", "layers members may use"),
     "per_user_pending": Setting("count", "a whole number, or default", "dreams one member may have waiting"),
     "cooldown_s": Setting("seconds", "seconds (30, 5m, 1h), or off", "wait between one member's dreams"),
@@ -138,13 +149,21 @@ def _fits(key: str, value: object) -> bool:
         return type(value) is bool
     if kind == "choice":
         return value in ("notice", "silent")
-    if kind == "text":
+    if kind in ("text", "preset"):
         return value is None or isinstance(value, str)
+    if kind == "channel presets":
+        return isinstance(value, tuple) and all(
+            isinstance(p, tuple) and len(p) == 2 and _whole(p[0]) and isinstance(p[1], str) for p in value)
     if kind == "seconds":
         return _real(value)
     if key == "max_strength":
         return value is None or _real(value) and value > 0
     return value is None or _whole(value)  # counts, and the caps in whole numbers
+
+
+def _from_json(value: object) -> object:
+    """JSON lists back to the tuples the dataclass holds (pairs inside pairs too)."""
+    return tuple(_from_json(v) for v in value) if isinstance(value, list) else value
 
 
 def _whole(value: object) -> bool:

@@ -45,6 +45,10 @@ def parse_setting(key: str, text: str, caps: Mapping[str, float], *,
         return _reminder(text.strip())
     if SETTINGS[key].kind == "names":
         return _names(key, word, presets)
+    if SETTINGS[key].kind == "preset":
+        return _preset(key, word, presets)
+    if SETTINGS[key].kind == "channel presets":
+        raise BadParam(key, text, "set it per channel with `channels default #channel PRESET`")
     return _PARSE[SETTINGS[key].kind](key, word)
 
 
@@ -54,6 +58,8 @@ def format_value(key: str, value: object) -> str:
         return {"daily_quota": "unlimited", "privacy_reminder": "the operator's"}.get(key, "default")
     if isinstance(value, bool):
         return "on" if value else "off"
+    if key == "channel_presets":
+        return ", ".join(f"<#{channel}> {preset}" for channel, preset in value) or "none"
     if isinstance(value, (tuple, list)):
         mention = {"allowed_channels": "<#{}>", "exempt_roles": "<@&{}>", "moderator_roles": "<@&{}>"}
         shown = [mention.get(key, "{}").format(v) for v in value]
@@ -154,6 +160,16 @@ def _names(name: str, word: str, presets: Collection[str] | None) -> tuple[str, 
             raise BadParam(name, token, f"unknown preset; {hint}presets: {', '.join(presets)}")
         names.append(token)
     return tuple(dict.fromkeys(names))
+
+
+def _preset(name: str, word: str, presets: Collection[str] | None) -> str | None:
+    if word in _DEFAULT_WORDS:
+        return None
+    if presets is not None and word not in presets:
+        close = did_you_mean(word, presets)
+        hint = f"did you mean '{close}'? " if close else ""
+        raise BadParam(name, word, f"unknown preset; {hint}presets: {', '.join(presets)}")
+    return word
 
 
 _PARSE = {"switch": _bool, "ids": _ids, "choice": _choice, "count": _count, "seconds": _cooldown}
