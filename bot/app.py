@@ -21,6 +21,8 @@ import discord
 from discord.ext import commands
 
 from dreaming.pool import DreamPool
+from dreaming.pool.interface import Pool
+from dreaming.pool.redis_pool import RedisPool
 from dreaming.presets import Preset, load_presets
 
 from bot.api_base import discover_gateway, use_api_base
@@ -139,8 +141,13 @@ class DreamBot(commands.Bot):
             await self.http_session.close()
 
 
-def make_pool(config: Config) -> DreamPool:
+def make_pool(config: Config) -> Pool:
+    """The pool `pool.backend` names: worker processes here (`local`), or workers on any
+    host through Redis (`redis`). Both keep the `Pool` contract; nothing else differs."""
     pool = config.pool
+    if pool.backend == "redis":
+        return RedisPool(url=pool.redis_url, max_queue=pool.max_queue, per_user=pool.per_user,
+                         job_timeout=pool.job_timeout)
     return DreamPool(workers=pool.workers, max_queue=pool.max_queue, per_user=pool.per_user,
                      job_timeout=pool.job_timeout, weights=pool.weights)
 

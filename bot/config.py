@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from dreaming.params import LIMITS
+from dreaming.pool.remote import check_url
 from dreaming.parsing import did_you_mean
 
 DEFAULT_PRIVACY_REMINDER = (
@@ -44,7 +45,16 @@ class PoolConfig:
     per_user: int = 2
     job_timeout: float = 600.0
     weights: str = "inception-2015"
+    #: "local": worker processes on this host; "redis": workers on any host, through Redis
+    #: (start them with `dreambot-worker --redis URL`)
+    backend: str = "local"
+    #: with backend redis: redis://[:password@]host[:port][/db] or rediss:// (TLS); prefer env
+    #: DREAMBOT_REDIS_URL, as it holds the password (never logged)
+    redis_url: str = field(default="", repr=False)
 
+
+#: what `pool.backend` may be
+POOL_BACKENDS = ("local", "redis")
 
 #: `LimitsConfig` fields that cap a `DreamParams` field of the same name
 CAPPED_FIELDS = ("max_side", "octaves", "steps", "step_size")
@@ -139,6 +149,8 @@ ENV_OVERRIDES = {
     "DREAMBOT_STORE_PATH": ("store", "path"),
     "DREAMBOT_HTTP_PORT": ("http", "port"),
     "DREAMBOT_HTTP_HOST": ("http", "host"),
+    "DREAMBOT_POOL_BACKEND": ("pool", "backend"),
+    "DREAMBOT_REDIS_URL": ("pool", "redis_url"),
 }
 
 
@@ -201,6 +213,11 @@ def _check_values(config: Config) -> None:
         ("pool.max_queue", config.pool.max_queue >= 1, "must be at least 1"),
         ("pool.per_user", config.pool.per_user >= 1, "must be at least 1"),
         ("pool.job_timeout", config.pool.job_timeout > 0, "must be positive"),
+        ("pool.backend", config.pool.backend in POOL_BACKENDS, f"must be one of {', '.join(POOL_BACKENDS)}"),
+        ("pool.redis_url", config.pool.backend != "redis" or bool(config.pool.redis_url),
+         "must be set for pool.backend redis (or env DREAMBOT_REDIS_URL)"),
+        ("pool.redis_url", not config.pool.redis_url or check_url(config.pool.redis_url) is None,
+         f"{check_url(config.pool.redis_url) or ''} (redis://[:password@]host[:port][/db] or rediss://)"),
         *_within_engine_limits(config.limits),
         ("limits.max_attachment_mb", 0 < config.limits.max_attachment_mb <= 500, "must be above 0 and at most 500"),
         ("limits.download_mb_in_flight", config.limits.download_mb_in_flight >= config.limits.max_attachment_mb,

@@ -164,3 +164,26 @@ async def test_a_burst_of_uploads_is_decoded_at_most_two_at_a_time(world, start_
     for command in commands:
         assert "#" in (await world.status_of(command)).content  # all queued (the pool never starts)
     assert peak == 2
+
+
+async def test_a_waiting_place_is_kept_true_and_shown_on_request(world, start_bot, idle_pool):
+    """Bob waits behind Alice; she cancels: his status moves up by itself, and /dream-queue
+    and !dream queue say where his dream is (the pool never starts: nothing dreams)."""
+    await start_bot(idle_pool)
+    alice = await world.say(world.alice, TINY, cat())
+    assert "#1 in line" in (await world.status_of(alice)).content
+    bob = await world.say(world.bob, TINY, coffee())
+    bob_status = await world.status_of(bob)
+    assert "#2 in line" in bob_status.content
+
+    rec = await world.slash(world.bob, "dream-queue")
+    answer = await world.fake.wait_for_interaction_response(rec.id)
+    assert "Your dream: #2 in line" in answer["data"]["content"] and answer["data"]["flags"] & 64
+
+    await world.reply_to(await world.say(world.alice, "!dream cancel"))
+    moved = await world.edited(bob_status, lambda m: "#1 in line" in m.content)
+    assert "Cancel" in str(moved.components)
+    by_prefix = await world.reply_to(await world.say(world.bob, "!dream queue"))
+    assert "Your dream: #1 in line. 1 dream waiting" in by_prefix.content
+    nothing = await world.reply_to(await world.say(world.alice, "!dream queue"))
+    assert nothing.content.startswith("You have no dream waiting or running.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.dream.progress import ProgressReporter
+from bot.dream.waiting import WaitingLine
 from dreaming.jobs import Progress
 
 
@@ -78,3 +79,13 @@ async def test_stop_drops_a_pending_edit():
     await asyncio.sleep(0)
     await reporter.stop()
     assert len(status.edits) == 1, "no progress lands after stop (the result comes next)"
+
+
+def test_the_wait_estimate_comes_from_recent_dreams_and_the_workers():
+    line = WaitingLine(workers=2, interval=3.0)
+    assert line.eta(3) is None, "no estimate before any dream finished"
+    for seconds in (10.0, 20.0, 30.0):
+        line.finished(seconds)
+    assert line.eta(0) is None  # already running: progress has its own estimate
+    assert line.eta(1) == 30.0  # half a round ahead of it, then its own dream (mean 20 s)
+    assert line.eta(4) == 60.0

@@ -70,6 +70,11 @@ class DreamCog(commands.Cog, name="Dream"):
         """How many dreams you have left today, and when the quota resets."""
         await ctx.reply(await self._quota(ctx.author, ctx.channel.id), mention_author=False)
 
+    @dream_prefix.command(name="queue")
+    async def queue_prefix(self, ctx: commands.Context) -> None:
+        """Where your dreams are in line, and how long the line is."""
+        await ctx.reply(self.bot.runner.queue_text(ctx.author.id, slash=False), mention_author=False)
+
     @dream_prefix.command(name="cancel")
     async def cancel_prefix(self, ctx: commands.Context) -> None:
         """Stop your queued or running dreams."""
@@ -146,6 +151,11 @@ class DreamCog(commands.Cog, name="Dream"):
         stopped = self.bot.runner.cancel_user(interaction.user.id)
         await interaction.response.send_message(
             messages.CANCELLED if stopped else messages.NOTHING_TO_CANCEL, ephemeral=True)
+
+    @app_commands.command(name="dream-queue", description="Where your dreams are in line")
+    async def queue_slash(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(self.bot.runner.queue_text(interaction.user.id, slash=True),
+                                                ephemeral=True)
 
     @app_commands.command(name="dream-quota", description="How many dreams you have left today")
     async def quota_slash(self, interaction: discord.Interaction) -> None:

@@ -19,7 +19,7 @@ HELP = """**Dream an image** — attach it (or reply to a message with one) and 
 Keys (any case): `preset` · `layer` (e.g. `mixed5`, `mixed4c`, blend `mixed3:1,mixed5:1.5`, channel `mixed4/97`) · `strength` (step size, e.g. 0.015) · `octaves` · `steps` · `jitter` · `seed` · `size` (longest side, px).
 `{prefix}dream presets` and `{prefix}dream layers` list the choices; `{prefix}dream cancel` stops your dream.
 With no image attached, your last image in this channel (within {recent_minutes:g} minutes) is used."""
-QUEUED = "🌀 Queued: you are #{position} in line. {cancel_hint}"
+QUEUED = "🌀 Queued: you are #{position} in line{eta}. {cancel_hint}"
 STARTING = "🌀 Dreaming… starting. {cancel_hint}"
 STARTED = "🌀 Dreaming… octave {octave}/{octaves} · {percent}%{eta}"
 CANCEL_HINT = "Press Cancel or send `{prefix}dream cancel` to stop it."
@@ -42,17 +42,43 @@ def usage(slash: bool, prefix: str) -> str:
     return SLASH_USAGE if slash else USAGE.format(prefix=prefix)
 
 
-def queued(position: int, slash: bool, prefix: str) -> str:
-    """The acknowledgement: the place in line, or "starting" when a worker took it at once (0)."""
+def queued(position: int, slash: bool, prefix: str, eta_s: float | None = None) -> str:
+    """The acknowledgement: the place in line (with when it should be done, once recent dreams
+    tell), or "starting" when a worker took it at once (0)."""
     hint = SLASH_CANCEL_HINT if slash else CANCEL_HINT.format(prefix=prefix)
-    return QUEUED.format(position=position, cancel_hint=hint) if position > 0 else STARTING.format(cancel_hint=hint)
+    if position <= 0:
+        return STARTING.format(cancel_hint=hint)
+    return QUEUED.format(position=position, eta=f", done about {_when(eta_s)}" if eta_s else "", cancel_hint=hint)
+
+
+def place(handle) -> str:
+    """One of the member's dreams in `/dream-queue`: its place, its progress, or getting ready."""
+    if handle is None:
+        return "getting ready (fetching the image)"
+    if handle.position > 0:
+        return f"#{handle.position} in line"
+    done = f" · {int(handle.progress.done * 100)}%" if handle.progress else ""
+    return f"dreaming{done}"
+
+
+def queue_status(places: list[str], waiting: int, slash: bool, prefix: str) -> str:
+    """`/dream-queue`, `!dream queue`."""
+    line = f"{waiting} {plural(waiting, 'dream')} waiting for a worker."
+    if not places:
+        return f"You have no dream waiting or running. {line}"
+    mine = "; ".join(places)
+    hint = SLASH_CANCEL_HINT if slash else CANCEL_HINT.format(prefix=prefix)
+    return f"Your {plural(len(places), 'dream')}: {mine}. {line} {hint}"
+
+
+def _when(seconds: float) -> str:
+    return discord.utils.format_dt(discord.utils.utcnow() + timedelta(seconds=seconds), "R")
 
 
 def progress(p: Progress) -> str:
     """`🌀 Dreaming… octave 2/4 · 37% · done <t:…:R>`: Discord shows the end as "in 2 minutes",
     in the reader's own clock and language."""
-    eta = (f" · done {discord.utils.format_dt(discord.utils.utcnow() + timedelta(seconds=p.eta_s), 'R')}"
-           if p.eta_s is not None else "")
+    eta = f" · done {_when(p.eta_s)}" if p.eta_s is not None else ""
     return STARTED.format(octave=p.octave, octaves=p.octaves, percent=int(p.done * 100), eta=eta)
 
 

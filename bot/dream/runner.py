@@ -39,6 +39,7 @@ from bot.dream.options import parse_dream_args, settings_line
 from bot.dream.progress import ProgressReporter
 from bot.dream.request import DreamRequest
 from bot.dream.views import cancel_view, result_view
+from bot.dream.waiting import WaitingLine
 from bot.store import Store, StoredJob, params_from_dict, params_to_dict
 
 if TYPE_CHECKING:
@@ -85,6 +86,8 @@ class DreamRunner:
         self._decodes = asyncio.Semaphore(DECODES_AT_ONCE)
         self.downloads = ByteBudget(int(config.limits.download_mb_in_flight * 2**20))
         self._submitted: set[str] = set()  #: live jobs the pool holds (or held)
+        self.handles: dict[str, JobHandle] = {}  #: live jobs' handles, by job id
+        self.line = WaitingLine(pool.size, config.dream.progress_interval)
         self._cancelled: set[str] = set()  #: live jobs cancelled, maybe before the pool had them
         self._in_flight = 0  #: requests between `run()` starting and its last reply
 
@@ -103,6 +106,11 @@ class DreamRunner:
         deferred, so that a refusal can be a note only they see."""
         origin = admission.Origin.of(user, channel.id, getattr(channel, "parent_id", None))
         return admission.refusal(await admission.settings_for(self.store, origin.guild_id), origin)
+
+    def queue_text(self, user_id: int, slash: bool) -> str:
+        """`/dream-queue`: where each of the member's dreams is, and how long the line is."""
+        places = [messages.place(self.handles.get(job_id)) for job_id in sorted(self.live.get(user_id, ()))]
+        return messages.queue_status(places, self.pool.stats().queued, slash, self.config.discord.prefix)
 
     def busy(self) -> bool:
         """Whether any request is still being handled (fetching, queued, dreaming or replying)."""
@@ -134,6 +142,7 @@ class DreamRunner:
         finally:
             self._in_flight -= 1
             self._submitted.discard(job.job_id)
+            self.handles.pop(job.job_id, None)
             self._cancelled.discard(job.job_id)
             jobs = self.live.get(job.user_id)
             if jobs is not None:
@@ -208,6 +217,7 @@ class DreamRunner:
                 raise Cancelled()
             handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels))
         self._submitted.add(job.job_id)
+        self.handles[job.job_id] = handle
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         log.info("job %s: queued for user %s at #%d", job.job_id, job.user_id, handle.position)
         return handle
@@ -220,16 +230,23 @@ class DreamRunner:
         recorded = []
         handle.on_running(lambda: recorded.append(asyncio.create_task(self.store.mark_running(job.job_id))))
         view = cancel_view(handle.job_id, job.user_id)
-        await replies.ack(messages.queued(handle.position, replies.slash, self.config.discord.prefix), view)
+
+        def queued_text(position: int, eta_s: float | None) -> str:
+            return messages.queued(position, replies.slash, self.config.discord.prefix, eta_s)
+
+        await replies.ack(queued_text(handle.position, self.line.eta(handle.position)), view)
         job.acked = True
+        waiting = asyncio.create_task(self.line.keep_true(handle, replies, view, queued_text))
         reporter = ProgressReporter(replies, self.config.dream.progress_interval, view,
                                      on_start=lambda: asyncio.gather(*recorded))
         handle.on_progress(reporter.update)
         try:
             result = await handle.result()
         finally:
+            waiting.cancel()
             await reporter.stop()
-            await asyncio.gather(*recorded, return_exceptions=True)
+            await asyncio.gather(waiting, *recorded, return_exceptions=True)
+        self.line.finished(result.seconds)
         return await self._deliver(job, result, clamps, replies, settings)
 
     async def _deliver(self, job: _Job, result: DreamResult, clamps: list[Clamp],
