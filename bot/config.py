@@ -16,6 +16,8 @@ from pathlib import Path
 import yaml
 
 from dreaming.params import LIMITS
+
+from bot.moderation.guild_settings import GuildSettings
 from dreaming.pool.remote import check_url
 from dreaming.parsing import did_you_mean
 
@@ -83,6 +85,10 @@ class DreamConfig:
     recent_image_minutes: float = 5.0  #: `!dream` with no image uses the user's last one
     progress_interval: float = 3.0  #: seconds between progress edits (rate limits)
     privacy_reminder: str = DEFAULT_PRIVACY_REMINDER
+    #: dreams in direct messages; off, Discord hides the dream commands there
+    allow_dms: bool = False
+    dm_cooldown_s: float = 60.0  #: in DMs no server sets limits: the operator's apply
+    dm_daily_quota: int | None = 20  #: per member per UTC day in DMs; null = unlimited
 
 
 @dataclass(frozen=True)
@@ -113,6 +119,13 @@ class Config:
     def caps(self) -> dict[str, float]:
         """The operator's caps on dream settings, by `DreamParams` field."""
         return {field: getattr(self.limits, field) for field in CAPPED_FIELDS}
+
+    @property
+    def dm_settings(self) -> GuildSettings:
+        """What applies in direct messages, where no server has settings: the operator's."""
+        dream = self.dream
+        return GuildSettings(enabled=dream.allow_dms, cooldown_s=dream.dm_cooldown_s,
+                             daily_quota=dream.dm_daily_quota)
 
     @property
     def floors(self) -> dict[str, float]:
@@ -226,6 +239,9 @@ def _check_values(config: Config) -> None:
          f"must be between {LIMITS['octave_scale'].low:g} and {LIMITS['octave_scale'].high:g}"),
         ("limits.max_megapixels", 0 < config.limits.max_megapixels <= 200, "must be above 0 and at most 200"),
         ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),
+        ("dream.dm_cooldown_s", 0 <= config.dream.dm_cooldown_s <= 86_400, "must be between 0 and 86400"),
+        ("dream.dm_daily_quota", config.dream.dm_daily_quota is None or config.dream.dm_daily_quota >= 1,
+         "must be at least 1, or null for unlimited"),
         ("dream.recent_image_minutes", config.dream.recent_image_minutes >= 0, "must not be negative"),
         ("dream.privacy_reminder", len(config.dream.privacy_reminder) <= 500, "must be at most 500 characters"),
         ("store.path", bool(config.store.path.strip()), "must not be empty"),

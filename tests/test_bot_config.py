@@ -1,11 +1,16 @@
 """The operator's config.yaml: defaults, every section read, env overrides, one-line errors."""
 from __future__ import annotations
 
+import dataclasses
 import textwrap
+from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.config import DEFAULT_PRIVACY_REMINDER, Config, ConfigError, load_config
+
+REPO = Path(__file__).resolve().parent.parent
 
 FULL = """
 discord:
@@ -95,3 +100,16 @@ def test_bad_config_is_one_line_naming_the_key(tmp_path, text, message):
 def test_missing_file_says_what_to_do(tmp_path):
     with pytest.raises(ConfigError, match=r"config file not found: .*nope\.yaml \(copy config\.yaml\.example\)"):
         load_config(tmp_path / "nope.yaml", env={})
+
+
+def test_the_example_config_is_valid_and_shows_the_defaults():
+    """config.yaml.example documents every key with its default: loading it changes nothing."""
+    example = load_config(REPO / "config.yaml.example", env={})
+    assert example == Config()
+
+
+def test_every_config_key_is_documented_in_the_example():
+    raw = yaml.safe_load((REPO / "config.yaml.example").read_text())
+    for section in dataclasses.fields(Config):
+        keys = {f.name for f in dataclasses.fields(getattr(Config(), section.name))}
+        assert set(raw[section.name]) == keys, section.name

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bench.dreambot import bot_config
 from dreaming.layers import ALIASES, LAYERS
 from dreaming.presets import load_presets
 from tests.botkit.moderators import Staff
@@ -91,3 +92,12 @@ async def test_layer_autocomplete_lists_what_each_paints_and_only_what_the_serve
     values = {c["value"] for c in choices}
     assert values == {"mixed5", "mixed8", "mixed4c", "mixed5a"}, values  # the blocks and their aliases
     assert any(c["value"] == "mixed5" and "dog faces" in c["name"] for c in choices), choices
+
+
+@pytest.mark.parametrize("allow_dms, contexts", [(False, [0]), (True, [0, 1, 2])])
+async def test_dream_commands_are_offered_in_dms_only_when_the_operator_allows(world, start_bot, idle_pool,
+                                                                               allow_dms, contexts):
+    await start_bot(idle_pool, bot_config(dream={"allow_dms": allow_dms}))
+    synced = {c["name"]: c for c in world.fake.commands()}
+    for name in ("dream", "dream-cancel", "dream-queue", "dream-quota"):
+        assert sorted(synced[name]["contexts"]) == contexts, (name, synced[name].get("contexts"))

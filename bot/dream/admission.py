@@ -8,8 +8,8 @@
    quota. The quota is counted last, once the request is known to be good, in one
    transaction with its check (`Store.record_job_start`).
 
-In direct messages only the operator's config applies. Exempt roles skip 3's cooldown
-and quota, never the caps.
+In direct messages the operator's `dream.allow_dms`, cooldown and daily quota apply (no
+server sets anything there). Exempt roles skip 3's cooldown and quota, never the caps.
 """
 from __future__ import annotations
 
@@ -71,16 +71,20 @@ def invoker_refusal(permissions: discord.Permissions, *, in_thread: bool, posts_
     return None
 
 
-async def settings_for(store: Store, guild_id: int | None) -> GuildSettings:
-    """The server's settings; the defaults (operator's config only) in DMs."""
-    return GuildSettings() if guild_id is None else await store.get_guild(guild_id)
+#: the usage rows of direct messages: no server, so one allowance per member
+DM_USAGE = 0
+
+
+async def settings_for(store: Store, guild_id: int | None, dms: GuildSettings) -> GuildSettings:
+    """The server's settings; in direct messages `dms`, the operator's (`Config.dm_settings`)."""
+    return dms if guild_id is None else await store.get_guild(guild_id)
 
 
 def refusal(settings: GuildSettings, origin: Origin) -> Refusal | None:
     """Step 1: None if the bot may dream in this channel (or a thread of an allowed one),
     else what to answer."""
     if not settings.enabled:
-        return Refusal(messages.DISABLED)
+        return Refusal(messages.DISABLED if origin.guild_id is not None else messages.NO_DMS)
     if not settings.channel_allowed(origin.channel_id, origin.parent_id):
         return Refusal(messages.outside_channels(settings.allowed_channels),
                        silent=settings.outside_channel_reply == "silent")
@@ -99,7 +103,7 @@ async def presets_for(store: Store, bot_presets: Mapping[str, Preset], guild_id:
                                                    f"server preset '{stored.name}'")
             except DreamError as err:  # a preset an older version accepted: skip it, don't fail dreams
                 log.warning("guild %s: skipping server preset %r: %s", guild_id, stored.name, err)
-    settings = settings or await settings_for(store, guild_id)
+    settings = settings or (GuildSettings() if guild_id is None else await store.get_guild(guild_id))
     if settings.allowed_presets:
         presets = {name: p for name, p in presets.items() if name in settings.allowed_presets}
     return presets
@@ -127,7 +131,7 @@ async def check_limits(store: Store, settings: GuildSettings, origin: Origin, us
     if _exempt(settings, origin):
         return
     now = datetime.now(timezone.utc)
-    used, last = await store.usage(origin.guild_id, user_id, now)
+    used, last = await store.usage(_usage_key(origin), user_id, now)
     if (error := _limit_error(settings, used, last, now)) is not None:
         raise error
 
@@ -137,27 +141,29 @@ async def count_start(store: Store, settings: GuildSettings, origin: Origin, use
     if _exempt(settings, origin):
         return
     now = datetime.now(timezone.utc)
-    if await store.record_job_start(origin.guild_id, user_id, now, daily_quota=settings.daily_quota,
+    if await store.record_job_start(_usage_key(origin), user_id, now, daily_quota=settings.daily_quota,
                                     cooldown_s=settings.cooldown_s):
         return
-    used, last = await store.usage(origin.guild_id, user_id, now)
+    used, last = await store.usage(_usage_key(origin), user_id, now)
     raise _limit_error(settings, used, last, now) or CoolingDown(1.0)  # a start raced in between
 
 
 async def quota_text(store: Store, settings: GuildSettings, origin: Origin, user_id: int) -> str:
     """What `/dream-quota` says: used today, the limit, when it resets, cooldown left."""
-    if origin.guild_id is None:
-        return messages.QUOTA_DM
     if _exempt(settings, origin):
         return messages.QUOTA_EXEMPT
     now = datetime.now(timezone.utc)
-    used, last = await store.usage(origin.guild_id, user_id, now)
+    used, last = await store.usage(_usage_key(origin), user_id, now)
     return messages.quota(used, settings.daily_quota, quota_reset_at(now),
                           cooldown_left(settings.cooldown_s, last, now))
 
 
 def _exempt(settings: GuildSettings, origin: Origin) -> bool:
-    return origin.guild_id is None or settings.exempt(origin.role_ids)
+    return settings.exempt(origin.role_ids)
+
+
+def _usage_key(origin: Origin) -> int:
+    return DM_USAGE if origin.guild_id is None else origin.guild_id
 
 
 def _limit_error(settings: GuildSettings, used: int, last: datetime | None, now: datetime) -> ServerRule | None:

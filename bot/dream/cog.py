@@ -50,6 +50,12 @@ class DreamCog(commands.Cog, name="Dream"):
     def __init__(self, bot: "DreamBot"):
         self.bot = bot
         self.recent = RecentImages(window_s=bot.config.dream.recent_image_minutes * 60)
+        # Where Discord offers the commands: servers, and direct messages only if the operator
+        # allows dreams there (the runner refuses them otherwise, for `!dream` too).
+        dms = bot.config.dream.allow_dms
+        for command in self.__cog_app_commands__:
+            command.allowed_contexts = app_commands.AppCommandContext(guild=True, dm_channel=dms,
+                                                                      private_channel=dms)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -140,7 +146,7 @@ class DreamCog(commands.Cog, name="Dream"):
     @dream_slash.autocomplete("layer")
     async def layer_autocomplete(self, interaction: discord.Interaction, current: str):
         """The layers this server allows, each with what it paints (aliases of allowed blocks too)."""
-        settings = await admission.settings_for(self.bot.store, interaction.guild_id)
+        settings = await admission.settings_for(self.bot.store, interaction.guild_id, self.bot.config.dm_settings)
         allowed = settings.allowed_layers or tuple(LAYERS)
         rows = [(name, text) for name, text in describe_layers()
                 if (name if name in LAYERS else ALIASES[name]) in allowed and current.lower() in name]
@@ -165,7 +171,7 @@ class DreamCog(commands.Cog, name="Dream"):
     # -- helpers -----------------------------------------------------------------
     async def _quota(self, user: discord.abc.User, channel_id: int) -> str:
         origin = admission.Origin.of(user, channel_id)
-        settings = await admission.settings_for(self.bot.store, origin.guild_id)
+        settings = await admission.settings_for(self.bot.store, origin.guild_id, self.bot.config.dm_settings)
         return await admission.quota_text(self.bot.store, settings, origin, user.id)
 
     async def _image_for_message(self, message: discord.Message) -> ImageRef | None:

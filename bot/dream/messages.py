@@ -129,7 +129,7 @@ def layers_list() -> str:
 
 # -- server rules (bot/admission.py) ------------------------------------------------
 DISABLED = "Dreambot is turned off on this server."
-QUOTA_DM = "No quota in direct messages: only the bot's own limits apply."
+NO_DMS = "Dreams aren't made in direct messages with this bot; use /dream in a server instead."
 QUOTA_EXEMPT = "Your role is exempt from this server's cooldown and daily quota."
 INTERRUPTED_BY_RESTART = ("⚠️ Your dream was interrupted when the bot restarted and could not be "
                           "finished. Send it again.")

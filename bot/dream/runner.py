@@ -105,7 +105,7 @@ class DreamRunner:
         """The server's rules for `user` in `channel`, checked before an interaction is
         deferred, so that a refusal can be a note only they see."""
         origin = admission.Origin.of(user, channel.id, getattr(channel, "parent_id", None))
-        return admission.refusal(await admission.settings_for(self.store, origin.guild_id), origin)
+        return admission.refusal(await admission.settings_for(self.store, origin.guild_id, self.config.dm_settings), origin)
 
     def queue_text(self, user_id: int, slash: bool) -> str:
         """`/dream-queue`: where each of the member's dreams is, and how long the line is."""
@@ -153,7 +153,7 @@ class DreamRunner:
     async def _run(self, job: _Job, request: DreamRequest, replies) -> None:
         store = self.store
         origin = admission.Origin.of(request.user, replies.channel_id, replies.parent_id)
-        settings = await admission.settings_for(store, origin.guild_id)
+        settings = await admission.settings_for(store, origin.guild_id, self.config.dm_settings)
         refused = admission.refusal(settings, origin)
         if refused is not None:
             await replies.refuse(refused.text, silent=refused.silent)
@@ -194,7 +194,7 @@ class DreamRunner:
 
     async def _resume(self, job: _Job, stored: StoredJob, replies) -> None:
         params = params_from_dict(stored.settings)
-        settings = await admission.settings_for(self.store, stored.guild_id)
+        settings = await admission.settings_for(self.store, stored.guild_id, self.config.dm_settings)
         handle = await self._queue(job, ImageRef(stored.attachment_url, stored.filename, stored.size), params)
         try:
             await self._follow(job, handle, [], replies, settings)
