@@ -58,8 +58,10 @@ class DreamBot(commands.Bot):
         # A text-only bot needs no voice libraries: don't warn operators about them.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
-        intents.message_content = True  # `!dream key=value` needs the text of messages
-        super().__init__(command_prefix=config.discord.prefix, intents=intents,
+        # `!dream key=value` needs the text of messages: a privileged intent. Slash-only bots
+        # (prefix null) go without it; a mention still carries its text (`@Dreambot dream`).
+        intents.message_content = config.discord.prefix is not None
+        super().__init__(command_prefix=config.discord.prefix or commands.when_mentioned, intents=intents,
                          allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=False,
                                                                   replied_user=True),
                          help_command=None)

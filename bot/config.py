@@ -35,7 +35,14 @@ class ConfigError(Exception):
 class DiscordConfig:
     token: str = field(default="", repr=False)  #: prefer env DISCORD_TOKEN; never logged
     api_base: str = ""  #: a Discord-compatible server's API base; "" = discord.com
-    prefix: str = "!"
+    #: text commands' prefix (`!dream`); null = slash-only: no privileged Message Content
+    #: intent, and text commands only as a mention (`@Dreambot dream`)
+    prefix: str | None = "!"
+
+    @property
+    def text_prefix(self) -> str:
+        """The prefix as members type it: `!`, or the mention in slash-only mode."""
+        return self.prefix if self.prefix is not None else "@Dreambot "
     dev_guild: int | None = None  #: sync slash commands to this guild only (instant)
     sync_commands: bool = True
 
@@ -220,7 +227,8 @@ def _within_engine_limits(limits: LimitsConfig) -> list[tuple[str, bool, str]]:
 
 def _check_values(config: Config) -> None:
     checks = [
-        ("discord.prefix", bool(config.discord.prefix.strip()), "must not be empty"),
+        ("discord.prefix", config.discord.prefix is None or bool(config.discord.prefix.strip()),
+         "must not be empty (null for slash commands only)"),
         ("pool.workers", config.pool.workers == "auto" or (isinstance(config.pool.workers, int)
                                                           and config.pool.workers >= 1), "must be 'auto' or at least 1"),
         ("pool.max_queue", config.pool.max_queue >= 1, "must be at least 1"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bench.dreambot import bot_config
+from discordlocal.gateway import MESSAGE_CONTENT
 from dreaming.layers import ALIASES, LAYERS
 from dreaming.presets import load_presets
 from tests.botkit.moderators import Staff
@@ -101,3 +102,20 @@ async def test_dream_commands_are_offered_in_dms_only_when_the_operator_allows(w
     synced = {c["name"]: c for c in world.fake.commands()}
     for name in ("dream", "dream-cancel", "dream-queue", "dream-quota"):
         assert sorted(synced[name]["contexts"]) == contexts, (name, synced[name].get("contexts"))
+
+
+async def test_slash_only_mode_needs_no_message_content_intent(world, start_bot, idle_pool):
+    """`discord.prefix: null`: the bot asks for no privileged intent, answers slash commands,
+    and still takes text commands that mention it (Discord keeps their content)."""
+    bot = await start_bot(idle_pool, bot_config(discord={"prefix": None}))
+    [session] = world.fake.gateway.sessions.values()
+    assert not session.intents & MESSAGE_CONTENT
+
+    rec = await world.slash(world.alice, "dream-help")
+    answer = await world.fake.wait_for_interaction_response(rec.id)
+    assert "**Dream an image**" in answer["data"]["content"]
+    assert "`@Dreambot dream cancel`" in answer["data"]["content"], "the help speaks the mention, not `!`"
+    typed = await world.say(world.alice, "!dream help")  # without the intent the bot can't read it
+    mentioned = await world.say(world.alice, f"<@{bot.user.id}> dream help")
+    assert "**Dream an image**" in (await world.reply_to(mentioned)).content
+    assert not [m for m in world.fake.messages_in(world.channel_id) if m.reference_id == typed.id]

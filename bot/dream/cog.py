@@ -91,7 +91,7 @@ class DreamCog(commands.Cog, name="Dream"):
     async def help_prefix(self, ctx: commands.Context) -> None:
         """How to dream."""
         config = self.bot.config
-        await ctx.reply(messages.help_text(config.discord.prefix, config.dream.recent_image_minutes),
+        await ctx.reply(messages.help_text(config.discord.text_prefix, config.dream.recent_image_minutes),
                         mention_author=False)
 
     @dream_prefix.command(name="presets")

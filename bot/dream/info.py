@@ -34,7 +34,7 @@ class InfoCog(commands.Cog, name="Info"):
     async def help_slash(self, interaction: discord.Interaction) -> None:
         config = self.bot.config
         await interaction.response.send_message(
-            messages.help_text(config.discord.prefix, config.dream.recent_image_minutes), ephemeral=True)
+            messages.help_text(config.discord.text_prefix, config.dream.recent_image_minutes), ephemeral=True)
 
 
 async def setup(bot: "DreamBot") -> None:

@@ -110,7 +110,7 @@ class DreamRunner:
     def queue_text(self, user_id: int, slash: bool) -> str:
         """`/dream-queue`: where each of the member's dreams is, and how long the line is."""
         places = [messages.place(self.handles.get(job_id)) for job_id in sorted(self.live.get(user_id, ()))]
-        return messages.queue_status(places, self.pool.stats().queued, slash, self.config.discord.prefix)
+        return messages.queue_status(places, self.pool.stats().queued, slash, self.config.discord.text_prefix)
 
     def busy(self) -> bool:
         """Whether any request is still being handled (fetching, queued, dreaming or replying)."""
@@ -163,7 +163,7 @@ class DreamRunner:
         presets = await admission.presets_for(store, self.presets, origin.guild_id, settings)
         options = request.options if request.args is None else parse_dream_args(request.args, frozenset(presets))
         if request.image is None:
-            await replies.refuse(messages.usage(replies.slash, self.config.discord.prefix))
+            await replies.refuse(messages.usage(replies.slash, self.config.discord.text_prefix))
             return
         params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
                                          floors=self.config.floors,
@@ -232,7 +232,7 @@ class DreamRunner:
         view = cancel_view(handle.job_id, job.user_id)
 
         def queued_text(position: int, eta_s: float | None) -> str:
-            return messages.queued(position, replies.slash, self.config.discord.prefix, eta_s)
+            return messages.queued(position, replies.slash, self.config.discord.text_prefix, eta_s)
 
         await replies.ack(queued_text(handle.position, self.line.eta(handle.position)), view)
         job.acked = True

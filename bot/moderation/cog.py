@@ -181,7 +181,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         if name in self.bot.presets:
             raise BadParam("preset name", name, "a built-in preset has that name; choose another")
         if name in self._dream_subcommands():
-            raise BadParam("preset name", name, f"`{self.bot.config.discord.prefix}dream {name}` is a command "
+            raise BadParam("preset name", name, f"`{self.bot.config.discord.text_prefix}dream {name}` is a command "
                                                 "of its own, so the preset could never be used; choose another")
         existing = [p.name for p in await self.bot.store.list_presets(ctx.guild.id)]
         if name not in existing and len(existing) >= MAX_SERVER_PRESETS:
@@ -192,7 +192,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         await self.bot.store.create_preset(ctx.guild.id, name, body, description, ctx.author.id)
         verb = "Replaced" if name in existing else "Created"
         await _answer(ctx, f"{verb} server preset `{name}`: use it with `/dream preset:{name}` "
-                           f"or `{self.bot.config.discord.prefix}dream {name}`.")
+                           f"or `{self.bot.config.discord.text_prefix}dream {name}`.")
 
     @preset.command(name="delete")
     @app_commands.describe(name="The server preset to delete")
