@@ -5,7 +5,10 @@ downloaded, in order.
 """
 from __future__ import annotations
 
+import io
+
 import pytest
+from PIL import Image
 
 from bench.dreambot import settings_of, stop_bot
 from bot.dream import messages
@@ -85,3 +88,18 @@ async def test_buttons_keep_working_after_a_restart(world, start_bot, pool):
     assert without_seed(settings_of(reroll)) == without_seed(settings_of(result))
     await world.press(result, "delete", world.alice)
     await world.fake.wait_until(lambda: world.fake.state.messages[result.id].deleted, what="delete after restart")
+
+
+async def test_compare_shows_before_and_after_side_by_side_to_whoever_pressed(world, start_bot, pool):
+    await start_bot(pool)
+    command = await world.say(world.alice, "!dream size=128 octaves=1 steps=1 layer=mixed2", cat())
+    result = await world.result_of(command)
+    dreamed = Image.open(io.BytesIO(result.files[0].data))
+
+    rec = await world.press(result, "compare", world.bob)  # anyone may look
+    shown = await world.fake.wait_for_message(
+        world.channel_id, predicate=lambda m: m.interaction_id == rec.id and bool(m.files), timeout=60)
+
+    assert shown.ephemeral
+    pair = Image.open(io.BytesIO(shown.files[0].data))
+    assert pair.height == dreamed.height and pair.width > 2 * dreamed.width - 10

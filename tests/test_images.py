@@ -471,3 +471,12 @@ def test_encode_within_smallest_limit(noisy_coffee):
     assert len(data) <= 1024 and images.decode(data).size == size
     with pytest.raises(BadParam):
         images.encode_within(noisy_coffee, 1000)
+
+
+def test_side_by_side_puts_the_original_at_the_dreams_height():
+    before = Image.new("RGB", (400, 200), (255, 0, 0))
+    after = Image.new("RGB", (150, 100), (0, 0, 255))
+    pair = images.side_by_side(before, after, gap=4)
+    assert pair.size == (200 + 4 + 150, 100)
+    assert pair.getpixel((10, 50)) == (255, 0, 0) and pair.getpixel((202, 50)) == (255, 255, 255)
+    assert pair.getpixel((300, 50)) == (0, 0, 255)

@@ -34,6 +34,7 @@ MISSING_PERMISSIONS = ("I'm not allowed to post that here: I need Send Messages 
 YOU_CANNOT_POST = "You can't post in this channel, so I won't post a dream for you here."
 YOU_CANNOT_ATTACH = "You can't attach files in this channel, so I won't post your image here."
 NOT_YOURS = "Only the person who asked for this dream (or a moderator) can do that."
+COMPARE = "Before and after (only you see this)."
 SOURCE_GONE = "The original image is no longer available; try Dream again instead."
 
 

@@ -3,6 +3,7 @@
 - Cancel (on the status message): stops the owner's queued or running dream.
 - Dream again: dreams the result deeper, with the same settings.
 - Reroll: the same settings and source image, a new seed.
+- Compare: the original and the dream side by side, only for whoever pressed it.
 - Delete: removes the result; the requester or a moderator (Manage Messages) only.
 """
 from __future__ import annotations
@@ -12,12 +13,16 @@ import re
 
 import discord
 
+from dreaming.errors import DreamError
+
 from bot.dream import messages
 from bot.dream.admission import invoker_refusal
+from bot.dream.compare import comparison
 from bot.dream.fetch import first_attachment
 from bot.dream.options import options_from_settings_line
 from bot.dream.replies import InteractionReplies
 from bot.dream.request import DreamRequest
+from bot.errors import reply_for
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +35,8 @@ def cancel_view(job_id: str, owner_id: int) -> discord.ui.View:
 
 def result_view(owner_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for item in (DreamAgainButton(owner_id), RerollButton(owner_id), DeleteButton(owner_id)):
+    for item in (DreamAgainButton(owner_id), RerollButton(owner_id), CompareButton(owner_id),
+                 DeleteButton(owner_id)):
         view.add_item(item)
     return view
 
@@ -138,6 +144,33 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambo
         await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
 
 
+class CompareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:compare:(?P<owner>\d+)"):
+    """The original and the dream side by side, shown only to whoever pressed it."""
+
+    def __init__(self, owner_id: int):
+        self.owner_id = owner_id
+        super().__init__(_button("compare", owner_id, "Compare", discord.ButtonStyle.secondary))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        source, result = await _original_image(interaction), first_attachment(interaction.message)
+        if source is None or result is None:
+            await interaction.followup.send(f"⚠️ {messages.SOURCE_GONE}", ephemeral=True)
+            return
+        client = interaction.client
+        try:
+            file = await comparison(client.http_session, source, result, client.config.limits,
+                                    interaction.filesize_limit)
+        except DreamError as error:
+            await interaction.followup.send(reply_for(error), ephemeral=True)
+            return
+        await interaction.followup.send(messages.COMPARE, file=file, ephemeral=True)
+
+
 async def _may_dream_here(interaction: discord.Interaction) -> bool:
     """Before anything public: the member may post here, and the server's rules allow a
     dream in this channel; otherwise a note only they see (even in a silent channel)."""
@@ -169,4 +202,4 @@ async def _original_image(interaction: discord.Interaction):
     return None
 
 
-DYNAMIC_ITEMS = (CancelButton, DeleteButton, DreamAgainButton, RerollButton)
+DYNAMIC_ITEMS = (CancelButton, DeleteButton, DreamAgainButton, RerollButton, CompareButton)

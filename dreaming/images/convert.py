@@ -138,3 +138,15 @@ def _to_srgb(img: Image.Image, icc: bytes) -> Image.Image:
         log.info("ignoring an unusable ICC profile (%s)", exc)
         return img
     return converted if converted is not None else img
+
+
+def side_by_side(before: Image.Image, after: Image.Image, *, gap: int = 8) -> Image.Image:
+    """`before` and `after` next to each other at `after`'s height, on white, for a
+    before/after comparison; `before` is resized to match (aspect ratio kept)."""
+    height = after.height
+    width = max(1, round(before.width * height / before.height))
+    left = to_rgb(before).resize((width, height), Image.Resampling.LANCZOS)
+    pair = Image.new("RGB", (width + gap + after.width, height), BACKGROUND)
+    pair.paste(left, (0, 0))
+    pair.paste(to_rgb(after), (width + gap, 0))
+    return pair
