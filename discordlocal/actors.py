@@ -20,7 +20,8 @@ from .web_utils import Upload
 FileSpec = tuple[str, bytes, str]
 
 APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE = 2, 3, 4
-SUBCOMMAND, GROUP, STRING, INTEGER, BOOLEAN, USER, NUMBER, ATTACHMENT = 1, 2, 3, 4, 5, 6, 10, 11
+SUBCOMMAND, GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
+    1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _PY_TYPES = {bool: BOOLEAN, int: INTEGER, float: NUMBER, str: STRING}
 
 
@@ -47,7 +48,7 @@ class Actors:
         """Run `/name` ("group sub" for subcommands); `focused` makes it an autocomplete request."""
         command, command_guild = self.state.find_command(name, guild_id)
         resolved: dict = {}
-        option_list = self._options(channel_id, (command or {}).get("options", []), name.split()[1:],
+        option_list = self._options(guild_id, channel_id, (command or {}).get("options", []), name.split()[1:],
                                     options or {}, attachments or {}, resolved, focused)
         data = {"id": command["id"] if command else str(next_id()), "name": name.split()[0], "type": 1,
                 "options": option_list}
@@ -101,12 +102,16 @@ class Actors:
         await self.gateway.dispatch("INTERACTION_CREATE", rec.payload, guild_id=guild_id)
         return rec
 
-    def _options(self, channel_id: int, defs: list[dict], path: list[str], values: dict,
+    def _options(self, guild_id: int, channel_id: int, defs: list[dict], path: list[str], values: dict,
                  files: dict[str, FileSpec], resolved: dict, focused: str | None) -> list[dict]:
-        """Options as Discord nests them: subcommand groups/subcommands first, then typed values."""
+        """Options as Discord nests them: subcommand groups/subcommands first, then typed values.
+
+        Users, channels and roles named by an option travel in `resolved` too, as Discord sends them.
+        """
         if path:
             sub = next((d for d in defs if d["name"] == path[0]), {"type": SUBCOMMAND if len(path) == 1 else GROUP})
-            inner = self._options(channel_id, sub.get("options", []), path[1:], values, files, resolved, focused)
+            inner = self._options(guild_id, channel_id, sub.get("options", []), path[1:], values, files, resolved,
+                                  focused)
             return [{"name": path[0], "type": sub["type"], "options": inner}]
         types = {d["name"]: d["type"] for d in defs}
         result = []
@@ -115,14 +120,31 @@ class Actors:
             option = {"name": name, "type": kind, "value": _coerce(kind, value, focused == name)}
             if focused == name:
                 option["focused"] = True
-            if kind == USER:
-                resolved.setdefault("users", {})[str(value)] = payloads.user(self.state.users[int(value)])
+            if kind in (USER, CHANNEL, ROLE, MENTIONABLE) and focused != name:
+                self._resolve(guild_id, kind, int(value), resolved)
             result.append(option)
         for name, spec in files.items():
             stored = self.state.add_file(*spec)
             resolved.setdefault("attachments", {})[str(stored.id)] = payloads.attachment(self.state, channel_id, stored)
             result.append({"name": name, "type": ATTACHMENT, "value": str(stored.id)})
         return result
+
+    def _resolve(self, guild_id: int, kind: int, target: int, resolved: dict) -> None:
+        """Add the user (and member), channel or role `target` to `resolved`, keyed by id."""
+        guild = self.state.guilds.get(guild_id)
+        if kind in (USER, MENTIONABLE) and target in self.state.users:
+            resolved.setdefault("users", {})[str(target)] = payloads.user(self.state.users[target])
+            if guild is not None and target in guild.members:
+                resolved.setdefault("members", {})[str(target)] = payloads.member(
+                    self.state, guild, target, with_user=False, with_permissions=True)
+        elif kind == CHANNEL and target in self.state.channels:
+            data = payloads.channel(self.state.channels[target])
+            data["permissions"] = str(guild.permissions_of(self.state.bot.id)) if guild else "0"
+            resolved.setdefault("channels", {})[str(target)] = data
+        elif kind in (ROLE, MENTIONABLE) and guild is not None and target in guild.roles:
+            resolved.setdefault("roles", {})[str(target)] = payloads.role(guild.roles[target])
+        else:
+            raise ValueError(f"option type {kind}: nothing with id {target} in guild {guild_id}")
 
 
 def _coerce(kind: int, value: object, focused: bool) -> object:

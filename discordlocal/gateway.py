@@ -121,6 +121,7 @@ class Gateway:
                 if session.conn is conn:
                     session.conn = None
             self.state.changed()
+            self.state.publish("gateway")
         return ws
 
     async def dispatch(self, event: str, data: dict, *, guild_id: int | None = None, intent: int = 0) -> None:
@@ -177,6 +178,7 @@ class Gateway:
                 self.state, guild, all_members=bool(session.intents & GUILD_MEMBERS)))
         self.identifies += 1
         self.state.changed()
+        self.state.publish("gateway")
 
     async def _resume(self, conn: Connection, data: dict) -> None:
         session = self.sessions.get(data.get("session_id", ""))
@@ -194,6 +196,7 @@ class Gateway:
         await session.dispatch("RESUMED", {})
         self.resumes += 1
         self.state.changed()
+        self.state.publish("gateway")
 
     async def _member_chunk(self, conn: Connection, data: dict) -> None:
         guild = self.state.guilds.get(int(data["guild_id"]))

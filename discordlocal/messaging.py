@@ -46,6 +46,7 @@ class Messaging:
             msg.reference = self._reference(channel_id, p["message_reference"])
         self._validate(msg, allow_empty=bool(extra_flags & LOADING))
         self.state.add_message(msg)
+        self.state.publish("message", msg)
         await self.announce("MESSAGE_CREATE", msg)
         return msg
 
@@ -64,12 +65,14 @@ class Messaging:
         msg.edit_log.append((time.monotonic(), msg.content))
         msg.edited_at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
         self.state.changed()
+        self.state.publish("message", msg)
         await self.announce("MESSAGE_UPDATE", msg)
         return msg
 
     async def delete(self, msg: StoredMessage) -> None:
         msg.deleted = True
         self.state.changed()
+        self.state.publish("message", msg)
         if not msg.ephemeral:
             data = {"id": str(msg.id), "channel_id": str(msg.channel_id)}
             if msg.guild_id:

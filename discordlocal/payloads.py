@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .models import Channel, Guild, StoredFile, StoredMessage, User
+from .models import Channel, Guild, Role, StoredFile, StoredMessage, User
 from .state import FakeState
 
 #: Message types Discord uses for plain messages, replies and slash command responses.
@@ -47,6 +47,11 @@ def channel(c: Channel) -> dict:
     return data
 
 
+def role(r: Role) -> dict:
+    return {"id": str(r.id), "name": r.name, "permissions": str(r.permissions), "position": r.position,
+            "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
+
+
 def guild_create(state: FakeState, guild: Guild, *, all_members: bool) -> dict:
     """A GUILD_CREATE payload; without the members intent Discord sends only the bot's own member."""
     member_ids = list(guild.members) if all_members else [state.bot.id]
@@ -56,11 +61,7 @@ def guild_create(state: FakeState, guild: Guild, *, all_members: bool) -> dict:
         "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
         "features": [], "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
         "system_channel_id": None, "afk_timeout": 300, "nsfw_level": 0, "emojis": [], "stickers": [],
-        "roles": [
-            {"id": str(r.id), "name": r.name, "permissions": str(r.permissions), "position": r.position,
-             "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0}
-            for r in guild.roles.values()
-        ],
+        "roles": [role(r) for r in guild.roles.values()],
         "channels": [channel(state.channels[c]) for c in guild.channel_ids],
         "members": [member(state, guild, uid) for uid in member_ids],
         "threads": [], "presences": [], "voice_states": [], "stage_instances": [],

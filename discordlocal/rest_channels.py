@@ -92,6 +92,7 @@ class ChannelRoutes:
         msg = self._message(request)
         msg.reactions.setdefault(unquote(request.match_info["emoji"]), set()).add(self.state.bot.id)
         self.state.changed()
+        self.state.publish("message", msg)
         return web.Response(status=204)
 
     async def remove_reaction(self, request: web.Request) -> web.Response:
@@ -100,6 +101,7 @@ class ChannelRoutes:
         user_id = self.state.bot.id if who == "@me" else int(who)
         msg.reactions.get(unquote(request.match_info["emoji"]), set()).discard(user_id)
         self.state.changed()
+        self.state.publish("message", msg)
         return web.Response(status=204)
 
     async def typing(self, request: web.Request) -> web.Response:

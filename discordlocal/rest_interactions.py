@@ -146,6 +146,7 @@ class InteractionRoutes:
         commands.update((c["name"], c) for c in incoming)
         self.syncs += 1
         self.state.changed()
+        self.state.publish("commands", request.match_info.get("guild_id"))
         return json_response(incoming)
 
     async def upsert_command(self, request: web.Request) -> web.Response:
@@ -153,6 +154,7 @@ class InteractionRoutes:
         command = self._command(request, await request.json(), commands)
         commands[command["name"]] = command
         self.state.changed()
+        self.state.publish("commands", request.match_info.get("guild_id"))
         return json_response(command, 201)
 
     async def delete_command(self, request: web.Request) -> web.Response:
@@ -161,6 +163,7 @@ class InteractionRoutes:
             if command["id"] == request.match_info["command_id"]:
                 del commands[name]
                 self.state.changed()
+                self.state.publish("commands", request.match_info.get("guild_id"))
                 return web.Response(status=204)
         raise DiscordError(404, 10063, "Unknown application command")
 

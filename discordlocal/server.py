@@ -127,25 +127,34 @@ class FakeDiscord:
 
     def add_guild(self, name: str = "Test Guild", *, owner_id: int | None = None,
                   filesize_limit: int = DEFAULT_FILESIZE_LIMIT,
-                  everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS, bot_permissions: int = 0) -> Guild:
+                  everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS, bot_permissions: int = 0,
+                  guild_id: int | None = None) -> Guild:
+        """`guild_id` (like the `*_id` of the other helpers) fixes the id instead of a fresh snowflake."""
         return self.state.add_guild(name, owner_id=owner_id, filesize_limit=filesize_limit,
-                                    everyone_permissions=everyone_permissions, bot_permissions=bot_permissions)
+                                    everyone_permissions=everyone_permissions, bot_permissions=bot_permissions,
+                                    guild_id=guild_id)
 
-    def add_channel(self, guild_id: int, name: str = "general", *, type: int = 0) -> Channel:
-        return self.state.add_channel(guild_id, name, type=type)
+    def add_channel(self, guild_id: int, name: str = "general", *, type: int = 0,
+                    channel_id: int | None = None) -> Channel:
+        return self.state.add_channel(guild_id, name, type=type, channel_id=channel_id)
 
-    def add_user(self, username: str, *, guilds: list[int] = (), bot: bool = False) -> User:
+    def add_user(self, username: str, *, guilds: list[int] = (), bot: bool = False,
+                 user_id: int | None = None) -> User:
         """A user, made a member (no extra roles) of each guild in `guilds`."""
-        user = self.state.add_user(username, bot=bot)
+        user = self.state.add_user(username, bot=bot, user_id=user_id)
         for guild_id in guilds:
             self.state.add_member(guild_id, user.id)
         return user
 
-    def add_role(self, guild_id: int, name: str, permissions: int = 0) -> Role:
-        return self.state.add_role(guild_id, name, permissions)
+    def add_role(self, guild_id: int, name: str, permissions: int = 0, *, role_id: int | None = None) -> Role:
+        return self.state.add_role(guild_id, name, permissions, role_id=role_id)
 
     def add_member(self, guild_id: int, user_id: int, role_ids: list[int] | None = None) -> Member:
         return self.state.add_member(guild_id, user_id, role_ids)
+
+    def subscribe(self, listener: Callable[[str, object], None]) -> Callable[[], None]:
+        """Watch what changes: see `FakeState.publish`; returns the unsubscribe function."""
+        return self.state.subscribe(listener)
 
     def commands(self, guild_id: int | None = None) -> list[dict]:
         """The application commands the bot synced, globally (None) or for one guild."""

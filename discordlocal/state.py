@@ -2,6 +2,12 @@
 
 One `FakeState` is shared by the gateway, the REST routes and the test helpers. Every mutation
 goes through a method here that ends with `changed()`, so `wait_until()` wakes up and re-checks.
+
+Watchers that want to know *what* changed (the web client in `discordlocal.web` shows edits as
+they happen) `subscribe()` to events: `publish(kind, subject)` is called where a message is
+created, edited, deleted or reacted to ("message", the `StoredMessage`), where the bot syncs
+its commands ("commands", the guild id or None) and where a bot connects or disconnects
+("gateway", None).
 """
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ from .models import (
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: A watcher: `(kind, subject)`, called synchronously on the event loop; it must not block.
+Listener = Callable[[str, object], None]
 #: Longest a waiter sleeps between checks when nothing in the fake changed.
 POLL_S = 0.05
 
@@ -43,6 +51,7 @@ class FakeState:
         #: 10062 Unknown interaction. None (the default) never expires, so a slow machine can't flake.
         self.ack_deadline: float | None = None
         self._changed = asyncio.Event()
+        self._listeners: list[Listener] = []
 
     # --- creation -------------------------------------------------------------------------
 
@@ -54,9 +63,13 @@ class FakeState:
 
     def add_guild(self, name: str, *, owner_id: int | None = None, filesize_limit: int = DEFAULT_FILESIZE_LIMIT,
                   everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
-                  bot_permissions: int = 0) -> Guild:
-        """A guild with an @everyone role, the bot as a member (its role adds `bot_permissions`)."""
-        guild = Guild(next_id(), name, owner_id or self.owner.id, filesize_limit)
+                  bot_permissions: int = 0, guild_id: int | None = None) -> Guild:
+        """A guild with an @everyone role, the bot as a member (its role adds `bot_permissions`).
+
+        `guild_id` (and the other `*_id` arguments below) fix an id, so that a world rebuilt on
+        every start keeps its ids, and with them what a bot stored about it.
+        """
+        guild = Guild(guild_id or next_id(), name, owner_id or self.owner.id, filesize_limit)
         guild.roles[guild.id] = Role(guild.id, "@everyone", everyone_permissions)
         self.guilds[guild.id] = guild
         bot_role = self.add_role(guild.id, self.bot.username, bot_permissions, position=1)
@@ -64,8 +77,9 @@ class FakeState:
         self.add_member(guild.id, guild.owner_id)
         return guild
 
-    def add_role(self, guild_id: int, name: str, permissions: int = 0, *, position: int = 1) -> Role:
-        role = Role(next_id(), name, permissions, position)
+    def add_role(self, guild_id: int, name: str, permissions: int = 0, *, position: int = 1,
+                 role_id: int | None = None) -> Role:
+        role = Role(role_id or next_id(), name, permissions, position)
         self.guilds[guild_id].roles[role.id] = role
         self.changed()
         return role
@@ -77,10 +91,10 @@ class FakeState:
         self.changed()
         return member
 
-    def add_channel(self, guild_id: int | None, name: str, *, type: int = 0) -> Channel:
+    def add_channel(self, guild_id: int | None, name: str, *, type: int = 0, channel_id: int | None = None) -> Channel:
         guild = self.guilds.get(guild_id) if guild_id else None
         position = len(guild.channel_ids) if guild else 0
-        channel = Channel(next_id(), guild_id, name, type, position)
+        channel = Channel(channel_id or next_id(), guild_id, name, type, position)
         self.channels[channel.id] = channel
         if guild:
             guild.channel_ids.append(channel.id)
@@ -121,6 +135,21 @@ class FakeState:
         if guild_id is not None and top in self.commands.get(guild_id, {}):
             return self.commands[guild_id][top], guild_id
         return self.commands.get(None, {}).get(top), None
+
+    # --- watching -------------------------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(kind, subject)` on every published event; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def publish(self, kind: str, subject: object = None) -> None:
+        """Tell the watchers; one that raises is logged and kept, so the server never fails for it."""
+        for listener in list(self._listeners):
+            try:
+                listener(kind, subject)
+            except Exception:
+                log.exception("discordlocal: a %s listener failed", kind)
 
     # --- waiting --------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ def test_healthcheck_asks_the_health_endpoint_the_image_enables():
 
 def test_console_scripts_name_main_functions_that_return_an_exit_code():
     scripts = PYPROJECT["project"]["scripts"]
-    assert set(scripts) == {"dreaming", "dreambot", "dreambot-weights"}
+    assert set(scripts) == {"dreaming", "dreambot", "dreambot-weights", "dreambot-worker", "dreambot-playground"}
     for target in scripts.values():
         module, function = target.split(":")
         assert callable(getattr(importlib.import_module(module), function)), target

@@ -102,6 +102,13 @@ async def settings_show(interaction: discord.Interaction, verbose: bool = False)
         f"verbose={verbose}")
 
 
+@settings.command(name="where")
+async def settings_where(interaction: discord.Interaction, channel: discord.TextChannel, role: discord.Role,
+                         who: discord.Member) -> None:
+    """Name the channel, role and member the options point at (resolved as Discord sends them)."""
+    await interaction.response.send_message(f"{channel.name} {role.name} {who.name} {who.guild_permissions.value}")
+
+
 @shout.autocomplete("layer")
 async def layer_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=name, value=name) for name in LAYERS if current in name]
@@ -206,6 +213,42 @@ async def test_subcommand_sees_member_and_app_permissions(fake, start_client, ec
         rec = await fake.invoke_slash(guild.id, channel.id, user_id, "settings show", options={"verbose": True})
         reply = await fake.wait_for_message(channel.id, interaction_id=rec.id)
         assert reply.content == f"{expected} attach=True verbose=True"
+
+
+async def test_channel_role_and_member_options_arrive_resolved(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    art = fake.add_channel(guild.id, "art")
+    role = fake.add_role(guild.id, "Painters", 1 << 5)
+    fake.add_member(guild.id, alice.id, [role.id])
+    await (await start_client(EchoBot())).tree.sync()
+    rec = await fake.invoke_slash(guild.id, channel.id, alice.id, "settings where",
+                                  options={"channel": art.id, "role": role.id, "who": alice.id})
+    reply = await fake.wait_for_message(channel.id, interaction_id=rec.id)
+    assert reply.content == f"art Painters alice {guild.permissions_of(alice.id)}"
+    options = rec.payload["data"]["options"][0]["options"]
+    assert [o["type"] for o in options] == [7, 8, 6]
+    assert set(rec.payload["data"]["resolved"]) == {"channels", "roles", "users", "members"}
+
+
+async def test_watchers_hear_messages_commands_and_the_gateway(fake, start_client, echo_guild):
+    """What `discordlocal.web` relies on to show edits as they happen."""
+    guild, channel, alice = echo_guild
+    events: list[tuple[str, object]] = []
+    unsubscribe = fake.subscribe(lambda kind, subject: events.append((kind, subject)))
+    bot = await start_client(EchoBot())
+    await bot.tree.sync()
+    rec = await fake.invoke_slash(guild.id, channel.id, alice.id, "progress")
+    done = await fake.wait_for_message(channel.id, interaction_id=rec.id, predicate=lambda m: m.content == "done")
+    await bot.http.delete_message(channel.id, done.id)
+    unsubscribe()
+    await fake.send_message(channel.id, alice.id, "unheard")
+    kinds = [kind for kind, _ in events]
+    assert kinds[0] == "gateway" and "commands" in kinds
+    seen = [(subject.content, subject.edits, subject.deleted) for kind, subject in events
+            if kind == "message" and subject.id == done.id]
+    # Objects are the live records, so read what each event meant from the count of edits.
+    assert len(seen) == 4 and seen[-1] == ("done", 2, True)  # deferred, 50%, done, deleted
+    assert not any(kind == "message" and subject.content == "unheard" for kind, subject in events)
 
 
 async def test_autocomplete_returns_the_bots_choices(fake, start_client, echo_guild):

@@ -53,12 +53,13 @@ def is_loopback(host: str) -> bool:
 
 
 def playground_config(base: Config, *, api_base: str, token: str, data_dir: Path) -> Config:
-    """`base` pointed at the local server: its token, one worker, the store in `data_dir`, no health port."""
+    """`base` pointed at the local server: its token, one local worker (never Redis), the store in
+    `data_dir`, no health port."""
     return dataclasses.replace(
         base,
         discord=dataclasses.replace(base.discord, token=token, api_base=api_base, dev_guild=None,
                                     sync_commands=True),
-        pool=dataclasses.replace(base.pool, workers=1),
+        pool=dataclasses.replace(base.pool, backend="local", workers=1),
         store=dataclasses.replace(base.store, path=str(data_dir / "dreambot.db")),
         http=dataclasses.replace(base.http, port=None),
     )
