@@ -59,9 +59,9 @@ def reply_for(error: BaseException, *, job_id: str | None = None) -> str:
     if isinstance(error, DreamError):
         return f"⚠️ {messages.error_text(error)}"
     if isinstance(error, (commands.CommandOnCooldown, app_commands.CommandOnCooldown)):
-        return f"⏳ Slow down: try again in {error.retry_after:.0f} s."
+        return f"⏳ {messages.try_again_in(error.retry_after)}"
     if isinstance(error, (commands.CheckFailure, app_commands.CheckFailure)):
-        return f"⛔ {error}" if str(error) else "⛔ You can't use that here."
+        return f"⛔ {error}" if str(error) else f"⛔ {messages.NOT_HERE}"
     if isinstance(error, commands.UserInputError):  # its text may quote what the user typed
         return f"⚠️ {messages.safe(str(error))[:500]}"
     if isinstance(error, sqlite3.Error):  # a full disk or a read-only volume: the operator's to fix
