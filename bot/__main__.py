@@ -1,8 +1,8 @@
 """`python -m bot --config config.yaml`: run the Discord bot.
 
 Exit code 2 with one line on stderr for a missing token, a bad config, a database that
-can't be trusted (corrupt, not Dreambot's, or newer) or an API that cannot be reached;
-the token is never printed.
+can't be trusted (corrupt, not Dreambot's, or newer), an API that cannot be reached or a
+gateway that refuses the bot (after retries, where they can help); the token is never printed.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import discord
 from dreaming.errors import DreamError
 
 from bot.config import ConfigError, load_config
+from bot.gateway import GatewayUnavailable
 from bot.ops.logs import setup_logging
 from bot.store import StoreError
 
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging(args.log_level, secrets=[config.discord.token])
         from bot.app import run
         asyncio.run(run(config))
-    except (ConfigError, DreamError, StoreError) as exc:
+    except (ConfigError, DreamError, StoreError, GatewayUnavailable) as exc:
         return _fail(str(exc))
     except discord.LoginFailure:
         return _fail("Discord refused the token: check DISCORD_TOKEN")

@@ -5,6 +5,10 @@ Startup in one place (discord.py's advanced_startup example): the database opens
 a bad token or an unreachable API fails in a second, not after the model loaded; then the
 pool of dream workers starts (the only processes that import TensorFlow), then the bot
 connects to the gateway. Once ready, jobs left unanswered by the last run are recovered.
+
+The gateway is asked for its HELLO before the pool starts, and the first connection is
+retried where that can help (`bot/gateway.py`); a gateway that can't be used ends the run
+with `GatewayUnavailable`, one line for the operator.
 Shutdown (SIGINT/SIGTERM) runs in stages while Discord is still connected: the pool stops
 taking dreams and gives running ones a grace period, queued ones are told they were
 interrupted, those replies go out, and only then does the bot disconnect.
@@ -27,6 +31,7 @@ from dreaming.presets import Preset, load_presets
 
 from bot.api_base import discover_gateway, use_api_base
 from bot.config import Config, ConfigError
+from bot.gateway import connect, wait_for_gateway
 from bot.errors import reply_for
 from bot.ops.health import HealthServer, state_of
 from bot.ops.metrics import Metrics
@@ -46,8 +51,6 @@ REPLY_GRACE = 10.0
 JOB_RETENTION = timedelta(days=7)
 #: how often finished jobs past `JOB_RETENTION` are deleted while the bot runs
 PRUNE_EVERY = timedelta(hours=1)
-
-
 class DreamBot(commands.Bot):
     """A commands.Bot that owns the dream pool, the store, presets and an HTTP session for downloads.
 
@@ -170,8 +173,9 @@ async def run(config: Config) -> None:
         await bot.login(config.discord.token)
         health = await _start_health(config, bot)
         try:
+            await wait_for_gateway(bot)  # before the model loads: a wrong address fails in seconds
             await pool.start()
-            connection = asyncio.create_task(bot.connect(), name="discord-connection")
+            connection = asyncio.create_task(connect(bot), name="discord-connection")
             try:
                 await _until_stopped(connection)
             finally:

@@ -12,16 +12,26 @@ import secrets
 from . import payloads
 from .gateway import Gateway
 from .messaging import Messaging
-from .models import InteractionRecord, StoredMessage, next_id
+from .models import DEFAULT_FILESIZE_LIMIT, InteractionRecord, StoredMessage, next_id
 from .state import FakeState
 from .web_utils import Upload
 
 #: (filename, bytes, content type) - a file as a user attaches it.
 FileSpec = tuple[str, bytes, str]
 
-APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE = 2, 3, 4
+APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+#: Application command types: slash (CHAT_INPUT), and the context menus on users and messages.
+CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
+#: Component types in modals: an action row, a text input, a label around one component.
+ACTION_ROW, TEXT_INPUT, LABEL = 1, 4, 18
+#: The callback type that opens a modal.
+MODAL = 9
+#: Interaction contexts: a server, the bot's DM, another DM or group.
+GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
 SUBCOMMAND, GROUP, STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
+#: What the bot may do in a DM (Discord sends the DM's permissions): see, send, embed, attach, history...
+DM_APP_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 16) | (1 << 6) | (1 << 31)
 _PY_TYPES = {bool: BOOLEAN, int: INTEGER, float: NUMBER, str: STRING}
 
 
@@ -42,10 +52,13 @@ class Actors:
         upload = Upload(payload, {i: spec for i, spec in enumerate(attachments)})
         return await self.messaging.create(channel_id, upload, author_id=author_id)
 
-    async def invoke_slash(self, guild_id: int, channel_id: int, user_id: int, name: str, *,
+    async def invoke_slash(self, guild_id: int | None, channel_id: int, user_id: int, name: str, *,
                            options: dict | None = None, attachments: dict[str, FileSpec] | None = None,
                            focused: str | None = None) -> InteractionRecord:
-        """Run `/name` ("group sub" for subcommands); `focused` makes it an autocomplete request."""
+        """Run `/name` ("group sub" for subcommands); `focused` makes it an autocomplete request.
+
+        `guild_id` None: in the user's DM with the bot (`channel_id` is that DM).
+        """
         command, command_guild = self.state.find_command(name, guild_id)
         resolved: dict = {}
         option_list = self._options(guild_id, channel_id, (command or {}).get("options", []), name.split()[1:],
@@ -58,6 +71,55 @@ class Actors:
             data["guild_id"] = str(command_guild)
         kind = AUTOCOMPLETE if focused else APPLICATION_COMMAND
         return await self._dispatch(kind, guild_id, channel_id, user_id, data)
+
+    async def invoke_message_command(self, channel_id: int, user_id: int, name: str,
+                                     target_id: int) -> InteractionRecord:
+        """Run the message context-menu command `name` ("Apps" > name) on message `target_id`:
+        an APPLICATION_COMMAND with `data.type` 3, `target_id`, and the message in `resolved`."""
+        msg = self.state.messages.get(target_id)
+        if msg is None or msg.deleted or msg.channel_id != channel_id:
+            raise ValueError(f"no message {target_id} in channel {channel_id}")
+        guild_id = self.state.channels[channel_id].guild_id
+        command, command_guild = self.state.find_command(name, guild_id, kind=MESSAGE_COMMAND)
+        if command is None:
+            raise ValueError(f"the bot synced no message command {name!r}")
+        data = {"id": command["id"], "name": name, "type": MESSAGE_COMMAND, "target_id": str(target_id),
+                "resolved": {"messages": {str(target_id): payloads.message(self.state, msg)}}}
+        if command_guild is not None:
+            data["guild_id"] = str(command_guild)
+        return await self._dispatch(APPLICATION_COMMAND, guild_id, channel_id, user_id, data)
+
+    async def submit_modal(self, opened: InteractionRecord, user_id: int, values: dict[str, str]) -> InteractionRecord:
+        """Fill in and submit the modal the bot answered `opened` with (callback type 9).
+
+        `values` maps text input custom_id -> text; inputs not named keep the bot's pre-filled
+        value, as a user who leaves a field alone sends it. Discord sends every input back,
+        in the modal's layout; a modal opened from a button carries that button's message.
+        """
+        modal = next((c["data"] for c in opened.callbacks if c["type"] == MODAL), None)
+        if modal is None:
+            raise ValueError(f"interaction {opened.id} was not answered with a modal: {opened.callbacks}")
+        inputs = {c["custom_id"]: c for c in _text_inputs(modal.get("components", []))}
+        unknown = set(values) - set(inputs)
+        if unknown:
+            raise ValueError(f"the modal has no text inputs {sorted(unknown)}; it has {sorted(inputs)}")
+
+        def submitted(component: dict) -> dict:
+            if component["type"] == TEXT_INPUT:
+                cid = component["custom_id"]
+                return {"type": TEXT_INPUT, "id": component.get("id", 0), "custom_id": cid,
+                        "value": values.get(cid, component.get("value") or "")}
+            if component["type"] == LABEL:
+                return {"type": LABEL, "id": component.get("id", 0), "component": submitted(component["component"])}
+            return {"type": component["type"], "id": component.get("id", 0),
+                    "components": [submitted(c) for c in component.get("components", [])]}
+
+        data = {"custom_id": modal["custom_id"], "components": [submitted(c) for c in modal.get("components", [])]}
+        extra = None
+        if opened.message_id is not None:
+            extra = {"message": payloads.message(self.state, self.state.messages[opened.message_id])}
+        return await self._dispatch(MODAL_SUBMIT, opened.guild_id, opened.channel_id, user_id, data, extra,
+                                    opened.message_id)
 
     async def click_button(self, message_id: int, custom_id: str, user_id: int, *, component_type: int = 2,
                            values: list[str] | None = None) -> InteractionRecord:
@@ -78,25 +140,37 @@ class Actors:
         if not self.gateway.sessions:
             raise RuntimeError("discordlocal: no bot has identified on the gateway yet; start the bot first")
 
-    async def _dispatch(self, kind: int, guild_id: int, channel_id: int, user_id: int, data: dict,
+    async def _dispatch(self, kind: int, guild_id: int | None, channel_id: int, user_id: int, data: dict,
                         extra: dict | None = None, message_id: int | None = None) -> InteractionRecord:
+        """An interaction as Discord sends it: in a server, the member with their permissions in
+        this channel (overwrites applied) and the bot's there; in a DM, the user alone."""
         self._require_bot()
-        guild = self.state.guilds[guild_id]
-        if user_id not in guild.members:
-            raise ValueError(f"user {user_id} is not a member of guild {guild_id}")
         rec = InteractionRecord(next_id(), secrets.token_urlsafe(32), kind, guild_id, channel_id, user_id, {},
                                 message_id=message_id)
+        channel = self.state.channels[channel_id]
         rec.payload = {
             "id": str(rec.id), "application_id": str(self.state.application_id), "type": kind,
-            "token": rec.token, "version": 1, "data": data,
-            "guild_id": str(guild_id), "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
-            "channel_id": str(channel_id), "channel": payloads.channel(self.state.channels[channel_id]),
-            "member": payloads.member(self.state, guild, user_id, with_permissions=True),
-            "app_permissions": str(guild.permissions_of(self.state.bot.id)),
-            "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "context": 0,
-            "authorizing_integration_owners": {"0": str(guild_id)},
-            "attachment_size_limit": guild.filesize_limit, **(extra or {}),
+            "token": rec.token, "version": 1, "data": data, "channel_id": str(channel_id),
+            "channel": payloads.channel(channel, self.state.users.get(channel.recipient_id or 0)),
+            "locale": "en-US", "entitlements": [],
         }
+        if guild_id is None:
+            rec.payload.update(user=payloads.user(self.state.users[user_id]), context=BOT_DM_CONTEXT,
+                               app_permissions=str(DM_APP_PERMISSIONS),
+                               authorizing_integration_owners={"1": str(user_id)},
+                               attachment_size_limit=DEFAULT_FILESIZE_LIMIT, **(extra or {}))
+        else:
+            guild = self.state.guilds[guild_id]
+            if user_id not in guild.members:
+                raise ValueError(f"user {user_id} is not a member of guild {guild_id}")
+            rec.payload.update({
+                "guild_id": str(guild_id), "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+                "member": payloads.member(self.state, guild, user_id, with_permissions=True, channel_id=channel_id),
+                "app_permissions": str(self.state.permissions_in(channel_id, self.state.bot.id)),
+                "guild_locale": "en-US", "context": GUILD_CONTEXT,
+                "authorizing_integration_owners": {"0": str(guild_id)},
+                "attachment_size_limit": guild.filesize_limit, **(extra or {}),
+            })
         self.state.interactions[rec.id] = rec
         self.state.changed()
         await self.gateway.dispatch("INTERACTION_CREATE", rec.payload, guild_id=guild_id)
@@ -121,7 +195,7 @@ class Actors:
             if focused == name:
                 option["focused"] = True
             if kind in (USER, CHANNEL, ROLE, MENTIONABLE) and focused != name:
-                self._resolve(guild_id, kind, int(value), resolved)
+                self._resolve(guild_id, channel_id, kind, int(value), resolved)
             result.append(option)
         for name, spec in files.items():
             stored = self.state.add_file(*spec)
@@ -129,14 +203,14 @@ class Actors:
             result.append({"name": name, "type": ATTACHMENT, "value": str(stored.id)})
         return result
 
-    def _resolve(self, guild_id: int, kind: int, target: int, resolved: dict) -> None:
+    def _resolve(self, guild_id: int, channel_id: int, kind: int, target: int, resolved: dict) -> None:
         """Add the user (and member), channel or role `target` to `resolved`, keyed by id."""
         guild = self.state.guilds.get(guild_id)
         if kind in (USER, MENTIONABLE) and target in self.state.users:
             resolved.setdefault("users", {})[str(target)] = payloads.user(self.state.users[target])
             if guild is not None and target in guild.members:
                 resolved.setdefault("members", {})[str(target)] = payloads.member(
-                    self.state, guild, target, with_user=False, with_permissions=True)
+                    self.state, guild, target, with_user=False, with_permissions=True, channel_id=channel_id)
         elif kind == CHANNEL and target in self.state.channels:
             data = payloads.channel(self.state.channels[target])
             data["permissions"] = str(guild.permissions_of(self.state.bot.id)) if guild else "0"
@@ -158,6 +232,18 @@ def _coerce(kind: int, value: object, focused: bool) -> object:
     if kind == BOOLEAN:
         return bool(value)
     return str(value)
+
+
+def _text_inputs(components: list[dict]) -> list[dict]:
+    """The text inputs of a modal, in order, in rows or labels."""
+    found = []
+    for component in components:
+        if component.get("type") == TEXT_INPUT:
+            found.append(component)
+        found += _text_inputs(component.get("components", []))
+        if component.get("component"):
+            found += _text_inputs([component["component"]])
+    return found
 
 
 def _custom_ids(components: list[dict]) -> list[str]:

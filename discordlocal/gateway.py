@@ -57,6 +57,14 @@ class Connection:
         return True
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """How one gateway connection is refused: an HTTP `status` on the upgrade, else a close."""
+
+    status: int | None
+    close_code: int
+
+
 @dataclass
 class Session:
     id: str
@@ -94,12 +102,31 @@ class Gateway:
         self.resumes = 0
         #: The path of each websocket connection, in order ("/" first, "/resume" after a drop).
         self.connect_paths: list[str] = []
+        #: Connections still to refuse, oldest first (`refuse_next`); each one refused is counted.
+        self.refusals: list[Refusal] = []
+        self.refused = 0
 
     @property
     def connected(self) -> bool:
         return any(s.conn is not None for s in self.sessions.values())
 
-    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+    def refuse_next(self, times: int = 1, *, status: int | None = None, close_code: int = 1011) -> None:
+        """Refuse the next `times` connections, as a gateway that is down or restarting does:
+        with `status`, answer the websocket upgrade with that HTTP status; without, accept the
+        socket and close it with `close_code` before HELLO."""
+        self.refusals += [Refusal(status, close_code)] * times
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        if self.refusals:
+            refusal = self.refusals.pop(0)
+            self.refused += 1
+            self.state.changed()
+            if refusal.status is not None:
+                return web.Response(status=refusal.status, text="discordlocal: gateway refused the upgrade")
+            ws = web.WebSocketResponse()
+            await ws.prepare(request)
+            await ws.close(code=refusal.close_code, message=b"discordlocal: refused before HELLO")
+            return ws
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self.connect_paths.append(request.path)

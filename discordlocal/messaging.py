@@ -15,7 +15,9 @@ from .models import LOADING, StoredFile, StoredMessage, next_id
 from .state import FakeState
 from .web_utils import DiscordError, Upload
 
-MAX_CONTENT, MAX_EMBEDS = 2000, 10
+MAX_CONTENT, MAX_EMBEDS, MAX_NONCE = 2000, 10, 25
+#: How long a nonce sent with `enforce_nonce` stays unique per author and channel ("a few minutes").
+NONCE_WINDOW_S = 300.0
 #: Flags a bot may set on a message it sends (SUPPRESS_EMBEDS, EPHEMERAL, SUPPRESS_NOTIFICATIONS...).
 SETTABLE_FLAGS = (1 << 2) | (1 << 6) | (1 << 12) | (1 << 15)
 
@@ -34,13 +36,21 @@ class Messaging:
         if channel_id not in self.state.channels:
             raise DiscordError(404, 10003, "Unknown Channel")
         p = upload.payload
+        nonce = None if p.get("nonce") is None else str(p["nonce"])
+        if nonce is not None and len(nonce) > MAX_NONCE:
+            raise DiscordError(400, 50035, f"Invalid Form Body: nonce: Must be {MAX_NONCE} or fewer in length.")
+        author = author_id or self.state.bot.id
+        if nonce is not None and p.get("enforce_nonce"):
+            earlier = self._by_nonce(channel_id, author, nonce)
+            if earlier is not None:  # Discord's answer to a repeat: the message it already made
+                return earlier
         guild = self.state.guild_of_channel(channel_id)
         msg = StoredMessage(
-            next_id(), channel_id, guild.id if guild else None, author_id or self.state.bot.id,
+            next_id(), channel_id, guild.id if guild else None, author,
             content=p.get("content") or "", embeds=p.get("embeds") or [], components=p.get("components") or [],
             files=self._new_files(channel_id, upload, [], check_size=author_id is None), tts=bool(p.get("tts")),
             flags=(int(p.get("flags") or 0) & SETTABLE_FLAGS) | extra_flags, interaction_id=interaction_id,
-            webhook_id=self.state.application_id if interaction_id else None,
+            webhook_id=self.state.application_id if interaction_id else None, nonce=nonce,
         )
         if p.get("message_reference"):
             msg.reference = self._reference(channel_id, p["message_reference"])
@@ -92,6 +102,12 @@ class Messaging:
         return msg
 
     # --- helpers --------------------------------------------------------------------------
+
+    def _by_nonce(self, channel_id: int, author_id: int, nonce: str) -> StoredMessage | None:
+        now = time.monotonic()
+        return next((m for m in self.state.messages.values()
+                     if m.nonce == nonce and m.channel_id == channel_id and m.author_id == author_id
+                     and now - m.created < NONCE_WINDOW_S), None)
 
     @staticmethod
     def _intent(msg: StoredMessage) -> int:

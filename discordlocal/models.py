@@ -67,13 +67,43 @@ class Member:
     joined_at: str = "2024-01-01T00:00:00+00:00"
 
 
+#: Channel types the fake knows (Discord's values): text, DM, forum; and the threads.
+GUILD_TEXT, DM, GUILD_FORUM = 0, 1, 15
+PUBLIC_THREAD, PRIVATE_THREAD = 11, 12
+THREAD_TYPES = (10, PUBLIC_THREAD, PRIVATE_THREAD)
+#: Overwrite targets (Discord's `type` of a permission overwrite).
+ROLE_OVERWRITE, MEMBER_OVERWRITE = 0, 1
+
+
+@dataclass
+class Overwrite:
+    """A channel's permission overwrite for one role or member: bits it allows and denies."""
+
+    id: int
+    type: int = ROLE_OVERWRITE
+    allow: int = 0
+    deny: int = 0
+
+
 @dataclass
 class Channel:
     id: int
     guild_id: int | None
     name: str
-    type: int = 0  # GUILD_TEXT
+    type: int = GUILD_TEXT
     position: int = 0
+    #: A thread's (or forum post's) channel; None for other channels.
+    parent_id: int | None = None
+    #: Who started a thread.
+    owner_id: int | None = None
+    #: Permission overwrites by role or member id (threads have none: they use their parent's).
+    overwrites: dict[int, Overwrite] = field(default_factory=dict)
+    #: A DM's other person.
+    recipient_id: int | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
 
 
 @dataclass
@@ -96,6 +126,28 @@ class Guild:
         for role_id in member.role_ids if member else ():
             perms |= self.roles[role_id].permissions
         return ALL_PERMISSIONS if perms & ADMINISTRATOR else perms
+
+    def permissions_in(self, overwrites: dict[int, Overwrite], user_id: int) -> int:
+        """Permissions in a channel with `overwrites`, in Discord's documented order: the
+        guild's, then @everyone's overwrite, then all the member's roles' overwrites (denies,
+        then allows), then the member's own. Owner and administrators skip overwrites."""
+        perms = self.permissions_of(user_id)
+        if perms == ALL_PERMISSIONS:
+            return perms
+        everyone = overwrites.get(self.id)
+        if everyone is not None:
+            perms = (perms & ~everyone.deny) | everyone.allow
+        member = self.members.get(user_id)
+        roles = [overwrites[r] for r in (member.role_ids if member else ()) if r in overwrites
+                 and overwrites[r].type == ROLE_OVERWRITE]
+        deny = allow = 0
+        for overwrite in roles:
+            deny, allow = deny | overwrite.deny, allow | overwrite.allow
+        perms = (perms & ~deny) | allow
+        own = overwrites.get(user_id)
+        if own is not None and own.type == MEMBER_OVERWRITE:
+            perms = (perms & ~own.deny) | own.allow
+        return perms
 
 
 @dataclass
@@ -153,6 +205,10 @@ class StoredMessage:
     #: emoji -> ids of users who reacted with it.
     reactions: dict[str, set[int]] = field(default_factory=dict)
     timestamp: str = field(default_factory=lambda: _iso_now())
+    #: The sender's `nonce`, as a string; with `enforce_nonce` a repeat returns this message.
+    nonce: str | None = None
+    #: time.monotonic() at creation, for the nonce window.
+    created: float = field(default_factory=time.monotonic)
 
     @property
     def ephemeral(self) -> bool:

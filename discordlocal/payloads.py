@@ -23,7 +23,9 @@ def user(u: User) -> dict:
 
 
 def member(state: FakeState, guild: Guild, user_id: int, *, with_user: bool = True,
-           with_permissions: bool = False) -> dict:
+           with_permissions: bool = False, channel_id: int | None = None) -> dict:
+    """A guild member; `with_permissions` adds what interactions carry: the member's
+    permissions in `channel_id` with its overwrites (guild-wide when no channel is given)."""
     m = guild.members[user_id]
     data = {
         "roles": [str(r) for r in m.role_ids], "nick": m.nick, "avatar": None, "joined_at": m.joined_at,
@@ -33,17 +35,31 @@ def member(state: FakeState, guild: Guild, user_id: int, *, with_user: bool = Tr
     if with_user:
         data["user"] = user(state.users[user_id])
     if with_permissions:
-        data["permissions"] = str(guild.permissions_of(user_id))
+        data["permissions"] = str(state.permissions_in(channel_id, user_id) if channel_id
+                                  else guild.permissions_of(user_id))
     return data
 
 
-def channel(c: Channel) -> dict:
+def channel(c: Channel, recipient: User | None = None) -> dict:
+    """A channel as Discord sends it; a thread adds its metadata, a DM its `recipient`."""
+    if c.recipient_id is not None:
+        return {"id": str(c.id), "type": c.type, "last_message_id": None, "flags": 0,
+                "recipients": [user(recipient)] if recipient else []}
     data = {
-        "id": str(c.id), "type": c.type, "name": c.name, "position": c.position, "permission_overwrites": [],
-        "nsfw": False, "parent_id": None, "topic": None, "last_message_id": None, "rate_limit_per_user": 0,
+        "id": str(c.id), "type": c.type, "name": c.name, "position": c.position,
+        "permission_overwrites": [{"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)}
+                                  for o in c.overwrites.values()],
+        "nsfw": False, "parent_id": str(c.parent_id) if c.parent_id else None, "topic": None,
+        "last_message_id": None, "rate_limit_per_user": 0, "flags": 0,
     }
     if c.guild_id:
         data["guild_id"] = str(c.guild_id)
+    if c.is_thread:
+        data.update(owner_id=str(c.owner_id or 0), message_count=0, member_count=1, total_message_sent=0,
+                    thread_metadata={"archived": False, "auto_archive_duration": 1440, "locked": False,
+                                     "archive_timestamp": "2024-01-01T00:00:00+00:00",
+                                     "create_timestamp": "2024-01-01T00:00:00+00:00"})
+        del data["permission_overwrites"], data["position"]
     return data
 
 
@@ -64,7 +80,7 @@ def guild_create(state: FakeState, guild: Guild, *, all_members: bool) -> dict:
         "roles": [role(r) for r in guild.roles.values()],
         "channels": [channel(state.channels[c]) for c in guild.channel_ids],
         "members": [member(state, guild, uid) for uid in member_ids],
-        "threads": [], "presences": [], "voice_states": [], "stage_instances": [],
+        "threads": [channel(t) for t in state.threads_of(guild.id)], "presences": [], "voice_states": [], "stage_instances": [],
         "guild_scheduled_events": [], "soundboard_sounds": [], "joined_at": "2024-01-01T00:00:00+00:00",
     }
 
@@ -94,6 +110,8 @@ def message(state: FakeState, m: StoredMessage, *, with_member: bool = False, de
     }
     if m.guild_id:
         data["guild_id"] = str(m.guild_id)
+    if m.nonce is not None:
+        data["nonce"] = m.nonce
     guild = state.guilds.get(m.guild_id) if m.guild_id else None
     if with_member and guild and m.author_id in guild.members:
         data["member"] = member(state, guild, m.author_id, with_user=False)

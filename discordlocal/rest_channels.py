@@ -12,7 +12,7 @@ from .messaging import Messaging
 from .state import FakeState
 from .web_utils import DiscordError, json_response, read_upload
 
-SEND_MESSAGES, ATTACH_FILES = 1 << 11, 1 << 15
+SEND_MESSAGES, ATTACH_FILES, SEND_MESSAGES_IN_THREADS = 1 << 11, 1 << 15, 1 << 38
 
 
 class ChannelRoutes:
@@ -48,7 +48,7 @@ class ChannelRoutes:
         channel = self.state.channels.get(int(request.match_info["channel_id"]))
         if channel is None:
             raise DiscordError(404, 10003, "Unknown Channel")
-        return json_response(payloads.channel(channel))
+        return json_response(payloads.channel(channel, self.state.users.get(channel.recipient_id or 0)))
 
     async def history(self, request: web.Request) -> web.Response:
         """Newest first, honouring `limit`, `before` and `after` like Discord."""
@@ -66,9 +66,10 @@ class ChannelRoutes:
         channel_id = int(request.match_info["channel_id"])
         upload = await read_upload(request)
         guild = self.state.guild_of_channel(channel_id)
-        if guild is not None:
-            perms = guild.permissions_of(self.state.bot.id)
-            needed = SEND_MESSAGES | (ATTACH_FILES if upload.files else 0)
+        if guild is not None:  # the bot's permissions in this channel, overwrites included
+            perms = self.state.permissions_in(channel_id, self.state.bot.id)
+            post = SEND_MESSAGES_IN_THREADS if self.state.channels[channel_id].is_thread else SEND_MESSAGES
+            needed = post | (ATTACH_FILES if upload.files else 0)
             if perms & needed != needed:
                 raise DiscordError(403, 50013, "Missing Permissions")
         msg = await self.messaging.create(channel_id, upload)

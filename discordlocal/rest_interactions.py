@@ -178,14 +178,19 @@ class InteractionRoutes:
         _check_command(body)
         old = existing.get(body["name"])
         guild_id = request.match_info.get("guild_id")
+        # Context menus (types 2 and 3) come back with an empty description, as from Discord.
         return {**body, "id": old["id"] if old else str(next_id()), "application_id": str(self.state.application_id),
                 "version": str(next_id()), "type": body.get("type", 1), "options": body.get("options", []),
+                "description": body.get("description", ""),
                 **({"guild_id": guild_id} if guild_id else {})}
 
 
 def _check_command(body: dict, where: str = "command") -> None:
     chat_input = body.get("type", 1) == 1
     name = body.get("name", "")
+    if not chat_input and (not 1 <= len(name) <= 32 or body.get("description") or body.get("options")):
+        raise DiscordError(400, 50035, f"Invalid Form Body: {where} {name!r}: a context menu has a 1-32 character "
+                                       "name, and no description or options")
     if chat_input and (not _NAME.match(name) or name != name.lower()):
         raise DiscordError(400, 50035, f"Invalid Form Body: {where}.name: {name!r} is not a valid name")
     if chat_input and not 1 <= len(body.get("description", "")) <= 100:

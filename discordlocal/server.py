@@ -18,12 +18,13 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from .actors import Actors, FileSpec
+from . import payloads
+from .actors import MODAL, Actors, FileSpec
 from .gateway import Gateway
 from .messaging import Messaging
 from .models import (
-    DEFAULT_EVERYONE_PERMISSIONS, DEFAULT_FILESIZE_LIMIT, Channel, Guild, InteractionRecord, Member, Role,
-    StoredMessage, User,
+    DEFAULT_EVERYONE_PERMISSIONS, DEFAULT_FILESIZE_LIMIT, PRIVATE_THREAD, PUBLIC_THREAD, Channel, Guild,
+    InteractionRecord, Member, Role, StoredMessage, User,
 )
 from .rest_channels import ChannelRoutes
 from .rest_interactions import InteractionRoutes
@@ -136,7 +137,37 @@ class FakeDiscord:
 
     def add_channel(self, guild_id: int, name: str = "general", *, type: int = 0,
                     channel_id: int | None = None) -> Channel:
+        """A channel (text by default; `type` 15 makes a forum, whose posts are threads)."""
         return self.state.add_channel(guild_id, name, type=type, channel_id=channel_id)
+
+    async def add_thread(self, parent_id: int, name: str = "thread", *, owner_id: int | None = None,
+                         private: bool = False, thread_id: int | None = None) -> Channel:
+        """A thread under channel `parent_id` (a post, when the parent is a forum): type 11,
+        or 12 when `private`. A connected bot hears THREAD_CREATE; one that connects later
+        finds it in GUILD_CREATE's `threads`, as in Discord."""
+        parent = self.state.channels[parent_id]
+        kind = PRIVATE_THREAD if private else PUBLIC_THREAD
+        thread = self.state.add_channel(parent.guild_id, name, type=kind, channel_id=thread_id,
+                                        parent_id=parent_id, owner_id=owner_id or self.state.owner.id)
+        await self.gateway.dispatch("THREAD_CREATE", {**payloads.channel(thread), "newly_created": True},
+                                    guild_id=thread.guild_id)
+        return thread
+
+    def add_dm(self, user_id: int) -> Channel:
+        """The DM channel between `user_id` and the bot; `send_message` there sends a DM."""
+        return self.state.add_dm(user_id)
+
+    async def set_permissions(self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0) -> None:
+        """Set channel `channel_id`'s permission overwrite for a role (the guild's id is
+        @everyone) or a member; a connected bot hears CHANNEL_UPDATE. Interactions in the
+        channel (and its threads) then carry the member's permissions with overwrites."""
+        self.state.set_overwrite(channel_id, target_id, allow=allow, deny=deny)
+        channel = self.state.channels[channel_id]
+        await self.gateway.dispatch("CHANNEL_UPDATE", payloads.channel(channel), guild_id=channel.guild_id)
+
+    def permissions_in(self, channel_id: int, user_id: int) -> int:
+        """What `user_id` may do in the channel, overwrites applied (what interactions carry)."""
+        return self.state.permissions_in(channel_id, user_id)
 
     def add_user(self, username: str, *, guilds: list[int] = (), bot: bool = False,
                  user_id: int | None = None) -> User:
@@ -177,6 +208,20 @@ class FakeDiscord:
     async def click_button(self, message_id: int, custom_id: str, user_id: int, **kwargs) -> InteractionRecord:
         return await self.actors.click_button(message_id, custom_id, user_id, **kwargs)
 
+    async def invoke_message_command(self, channel_id: int, user_id: int, name: str,
+                                     target_id: int) -> InteractionRecord:
+        """Run the message context-menu command `name` on message `target_id` (Apps > name)."""
+        return await self.actors.invoke_message_command(channel_id, user_id, name, target_id)
+
+    async def submit_modal(self, opened: InteractionRecord, user_id: int,
+                           values: dict[str, str] | None = None) -> InteractionRecord:
+        """Submit the modal the bot opened in answer to `opened`; `values`: custom_id -> text."""
+        return await self.actors.submit_modal(opened, user_id, values or {})
+
+    def modal_of(self, rec: InteractionRecord) -> dict | None:
+        """The modal (callback type 9's data) the bot answered `rec` with, if it did."""
+        return next((c["data"] for c in rec.callbacks if c["type"] == MODAL), None)
+
     async def autocomplete(self, guild_id: int, channel_id: int, user_id: int, name: str, *, options: dict,
                            focused: str, timeout: float = 5.0) -> list[dict]:
         """Type into option `focused` and return the choices the bot answered."""
@@ -196,6 +241,20 @@ class FakeDiscord:
         fault = Fault(route_substring, status, times, retry_after, code)
         self.recorder.faults.append(fault)
         return fault
+
+    def lose_next_response(self, route_substring: str, status: int = 500, *, times: int = 1) -> Fault:
+        """Handle the next `times` matching requests, then answer `status` anyway: the response
+        is lost on its way back. A message is created, and the client, told 5xx, retries
+        (discord.py does for 500, 502 and 504): with `enforce_nonce` Discord answers a repeat
+        with the message it made, without one a second message appears."""
+        fault = Fault(route_substring, status, times, after=True)
+        self.recorder.faults.append(fault)
+        return fault
+
+    def refuse_gateway(self, times: int = 1, *, status: int | None = None, close_code: int = 1011) -> None:
+        """Refuse the next `times` gateway connections: with `status` the websocket upgrade
+        gets that HTTP answer, else the socket closes with `close_code` before HELLO."""
+        self.gateway.refuse_next(times, status=status, close_code=close_code)
 
     async def drop_gateway(self, code: int = 4000, *, resumable: bool = True) -> None:
         """Close the bot's websocket; it RESUMEs (or re-IDENTIFYs when not `resumable`)."""

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from .models import (
-    DEFAULT_EVERYONE_PERMISSIONS, DEFAULT_FILESIZE_LIMIT, Channel, Guild, InteractionRecord, Member,
-    Role, StoredFile, StoredMessage, User, next_id,
+    DEFAULT_EVERYONE_PERMISSIONS, DEFAULT_FILESIZE_LIMIT, DM, MEMBER_OVERWRITE, ROLE_OVERWRITE, Channel, Guild,
+    InteractionRecord, Member, Overwrite, Role, StoredFile, StoredMessage, User, next_id,
 )
 
 log = logging.getLogger(__name__)
@@ -91,15 +91,42 @@ class FakeState:
         self.changed()
         return member
 
-    def add_channel(self, guild_id: int | None, name: str, *, type: int = 0, channel_id: int | None = None) -> Channel:
+    def add_channel(self, guild_id: int | None, name: str, *, type: int = 0, channel_id: int | None = None,
+                    parent_id: int | None = None, owner_id: int | None = None) -> Channel:
+        """A channel; with `parent_id` (and a thread `type`) a thread or forum post under it.
+
+        Threads are not in the guild's channel list, as in Discord: GUILD_CREATE sends them
+        in `threads`, and a thread made later in THREAD_CREATE.
+        """
         guild = self.guilds.get(guild_id) if guild_id else None
         position = len(guild.channel_ids) if guild else 0
-        channel = Channel(channel_id or next_id(), guild_id, name, type, position)
+        channel = Channel(channel_id or next_id(), guild_id, name, type, position, parent_id=parent_id,
+                          owner_id=owner_id)
         self.channels[channel.id] = channel
-        if guild:
+        if guild and not channel.is_thread:
             guild.channel_ids.append(channel.id)
         self.changed()
         return channel
+
+    def add_dm(self, user_id: int, *, channel_id: int | None = None) -> Channel:
+        """The direct-message channel between the bot and `user_id` (one per user, as in Discord)."""
+        for channel in self.channels.values():
+            if channel.type == DM and channel.recipient_id == user_id:
+                return channel
+        channel = Channel(channel_id or next_id(), None, "", DM, recipient_id=user_id)
+        self.channels[channel.id] = channel
+        self.changed()
+        return channel
+
+    def set_overwrite(self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0) -> Overwrite:
+        """Set the channel's overwrite for a role (or @everyone: the guild's id) or a member."""
+        channel = self.channels[channel_id]
+        guild = self.guilds[channel.guild_id]
+        kind = ROLE_OVERWRITE if target_id in guild.roles else MEMBER_OVERWRITE
+        overwrite = Overwrite(target_id, kind, allow, deny)
+        channel.overwrites[target_id] = overwrite
+        self.changed()
+        return overwrite
 
     def add_file(self, filename: str, data: bytes, content_type: str | None = None,
                  description: str | None = None) -> StoredFile:
@@ -118,6 +145,16 @@ class FakeState:
         channel = self.channels.get(channel_id)
         return self.guilds.get(channel.guild_id) if channel and channel.guild_id else None
 
+    def threads_of(self, guild_id: int) -> list[Channel]:
+        return [c for c in self.channels.values() if c.guild_id == guild_id and c.is_thread]
+
+    def permissions_in(self, channel_id: int, user_id: int) -> int:
+        """A member's permissions in a channel, overwrites applied (a thread uses its parent's)."""
+        channel = self.channels[channel_id]
+        guild = self.guilds[channel.guild_id]
+        holder = self.channels.get(channel.parent_id) if channel.is_thread and channel.parent_id else channel
+        return guild.permissions_in(holder.overwrites if holder else {}, user_id)
+
     def filesize_limit(self, channel_id: int) -> int:
         guild = self.guild_of_channel(channel_id)
         return guild.filesize_limit if guild else DEFAULT_FILESIZE_LIMIT
@@ -129,12 +166,18 @@ class FakeState:
     def interaction_by_token(self, token: str) -> InteractionRecord | None:
         return next((i for i in self.interactions.values() if i.token == token), None)
 
-    def find_command(self, name: str, guild_id: int | None) -> tuple[dict | None, int | None]:
-        """The synced command called `name` (guild commands first) and the guild it belongs to."""
-        top = name.split()[0]
-        if guild_id is not None and top in self.commands.get(guild_id, {}):
-            return self.commands[guild_id][top], guild_id
-        return self.commands.get(None, {}).get(top), None
+    def find_command(self, name: str, guild_id: int | None, *, kind: int = 1) -> tuple[dict | None, int | None]:
+        """The synced command called `name` (guild commands first) and the guild it belongs to.
+
+        `kind` 1 (slash): `name` may go on with subcommands ("group sub"); context menus
+        (2 user, 3 message) have names with spaces, matched whole.
+        """
+        top = name.split()[0] if kind == 1 else name
+        for where in ((guild_id, None) if guild_id is not None else (None,)):
+            command = self.commands.get(where, {}).get(top)
+            if command is not None and command.get("type", 1) == kind:
+                return command, where
+        return None, None
 
     # --- watching -------------------------------------------------------------------------
 

@@ -71,6 +71,9 @@ class Fault:
     code: int = 0
     #: The "METHOD path" of each request this fault answered.
     hits: list[str] = field(default_factory=list)
+    #: Handle the request first, then answer `status` anyway: a response lost on its way
+    #: back (the message exists; the client, told 5xx, retries).
+    after: bool = False
 
     def response(self) -> web.Response:
         if self.status == 429:
@@ -98,14 +101,19 @@ def make_middleware(recorder: Recorder):
     async def middleware(request: web.Request, handler) -> web.StreamResponse:
         line = f"{request.method} {request.path_qs}"
         recorder.requests.append(line)
+        lost = None
         for fault in recorder.faults:
             if fault.times > 0 and fault.match in line:
                 fault.times -= 1
                 fault.hits.append(line)
+                if fault.after:
+                    lost = fault
+                    break
                 await request.read()  # drain the body so the connection stays usable
                 return fault.response()
         try:
-            return await handler(request)
+            response = await handler(request)
+            return lost.response() if lost is not None and response.status < 300 else response
         except DiscordError as e:
             return error_response(e.status, e.code, e.message)
         except (web.HTTPNotFound, web.HTTPMethodNotAllowed):

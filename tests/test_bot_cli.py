@@ -230,3 +230,69 @@ async def test_a_taken_health_port_is_named_in_one_line(tmp_path):
     assert proc.returncode == 2, err.decode()
     last = err.decode().splitlines()[-1]
     assert last.startswith("bot: error: config key 'http.port'") and "Traceback" not in err.decode(), err.decode()
+
+
+# -- the first gateway connection fails -------------------------------------------------------
+
+@pytest.mark.parametrize("refusal", [{"status": 503}, {"close_code": 1011}], ids=["upgrade-503", "closed-before-hello"])
+async def test_a_gateway_that_refuses_the_first_connections_is_tried_again(tmp_path, refusal):
+    """A gateway restarting (5xx on the upgrade, or closing before HELLO) is retried with
+    backoff: the bot connects once it answers, and no traceback is logged."""
+    async with FakeDiscord(token=SECRET) as fake:
+        World.create(fake)
+        fake.refuse_gateway(2, **refusal)
+        run = await _start(tmp_path, fake, "bot.log")
+        try:
+            await fake.wait_for_gateway(identifies=1, timeout=150)
+            assert fake.gateway.refused == 2
+            run.proc.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(run.proc.wait(), 60) == 0
+        finally:
+            await _stop(run.proc)
+    log = (tmp_path / "bot.log").read_text()
+    assert log.count("the Discord gateway is not answering") == 2, log[-3000:]
+    assert "Traceback" not in log and "AttributeError" not in log, log[-3000:]
+
+
+@pytest.mark.parametrize("refusal, reason", [({"status": 404}, "HTTP 404"),
+                                             ({"close_code": 4004}, "closed with code 4004 before HELLO")],
+                         ids=["upgrade-404", "fatal-close"])
+async def test_a_gateway_that_cannot_be_right_exits_2_with_one_line(tmp_path, refusal, reason):
+    async with FakeDiscord(token=SECRET) as fake:
+        fake.refuse_gateway(1, **refusal)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "--config", store_config(tmp_path), "--log-level", "warning", cwd=REPO,
+            env=bot_env(DISCORD_TOKEN=SECRET, DISCORD_API_BASE=fake.api_base),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+        gateway = fake.api_base.replace("http", "ws", 1).removesuffix("/api/v10") + "/"
+        assert fake.gateway.refused == 1 and fake.gateway.identifies == 0
+    assert_one_line_error(subprocess.CompletedProcess([], proc.returncode, out.decode(), err.decode()),
+                          f"bot: error: the Discord gateway at {gateway} refused the connection ({reason}): "
+                          "check discord.api_base")
+
+
+async def test_a_gateway_that_stays_down_ends_in_one_reason_after_the_tries(monkeypatch):
+    """In process, with the pauses shortened: every try is refused (503), so after
+    `GATEWAY_ATTEMPTS` tries the run ends with `GatewayUnavailable`, which `python -m bot`
+    prints as its one line."""
+    import discord
+
+    from bot import gateway
+    from bot.api_base import reset_api_base, use_api_base
+    monkeypatch.setattr(gateway, "GATEWAY_ATTEMPTS", 3)
+    monkeypatch.setattr(gateway, "GATEWAY_FIRST_DELAY", 0.01)
+    async with FakeDiscord() as fake:
+        fake.refuse_gateway(10, status=503)
+        use_api_base(fake.api_base)
+        client = discord.Client(intents=discord.Intents.none())
+        try:
+            await client.login("token")
+            with pytest.raises(gateway.GatewayUnavailable) as excinfo:
+                await gateway.wait_for_gateway(client)
+        finally:
+            await client.close()
+            reset_api_base()
+        assert fake.gateway.refused == 3
+    assert str(excinfo.value).startswith("cannot connect to the Discord gateway at ws://127.0.0.1:")
+    assert str(excinfo.value).endswith("(HTTP 503; 3 tries): check discord.api_base and the network")

@@ -49,6 +49,9 @@ class EchoBot(commands.Bot):
         self.tree.add_command(shout)
         self.tree.add_command(progress)
         self.tree.add_command(settings)
+        self.tree.add_command(describe_message)
+        self.tree.add_command(form)
+        self.tree.add_command(where)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """No 5 s pause before re-IDENTIFYing: that protects Discord's limits, not the fake's."""
@@ -107,6 +110,48 @@ async def settings_where(interaction: discord.Interaction, channel: discord.Text
                          who: discord.Member) -> None:
     """Name the channel, role and member the options point at (resolved as Discord sends them)."""
     await interaction.response.send_message(f"{channel.name} {role.name} {who.name} {who.guild_permissions.value}")
+
+
+@app_commands.context_menu(name="Describe message")
+async def describe_message(interaction: discord.Interaction, message: discord.Message) -> None:
+    """A message context menu: say what the target message holds."""
+    await interaction.response.send_message(
+        f"{message.author.name}: {message.content!r} files={[a.filename for a in message.attachments]}",
+        ephemeral=True)
+
+
+class NameForm(discord.ui.Modal, title="Your name"):
+    first = discord.ui.TextInput(label="First name", custom_id="first", default="Ada")
+    last = discord.ui.TextInput(label="Last name", custom_id="last", required=False)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        on = interaction.message.id if interaction.message else None
+        await interaction.response.send_message(f"hello {self.first.value} {self.last.value} on={on}")
+
+
+class FormView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @discord.ui.button(label="Open", custom_id="open-form")
+    async def open_form(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+        await interaction.response.send_modal(NameForm())
+
+
+@app_commands.command()
+async def form(interaction: discord.Interaction) -> None:
+    """Post a button that opens a form."""
+    await interaction.response.send_message("fill it in", view=FormView())
+
+
+@app_commands.command()
+async def where(interaction: discord.Interaction) -> None:
+    """Say where the command ran and what the caller may do there."""
+    channel = interaction.channel
+    await interaction.response.send_message(
+        f"{type(channel).__name__} parent={getattr(channel, 'parent_id', None)} "
+        f"manage={interaction.permissions.manage_messages} attach={interaction.permissions.attach_files} "
+        f"bot_attach={interaction.app_permissions.attach_files}")
 
 
 @shout.autocomplete("layer")
@@ -197,12 +242,14 @@ async def test_tree_sync_reaches_the_server(fake, start_client, echo_guild):
     guild, _, _ = echo_guild
     bot = await start_client(EchoBot())
     synced = await bot.tree.sync()
-    assert sorted(c.name for c in synced) == ["progress", "settings", "shout"] and fake.syncs == 1
+    assert sorted(c.name for c in synced) == ["Describe message", "form", "progress", "settings", "shout",
+                                              "where"] and fake.syncs == 1
     shout_command = next(c for c in fake.commands() if c["name"] == "shout")
     assert {o["name"]: o["type"] for o in shout_command["options"]} == {"text": 3, "image": 11, "layer": 3}
     bot.tree.copy_global_to(guild=discord.Object(guild.id))
     await bot.tree.sync(guild=discord.Object(guild.id))
-    assert sorted(c["name"] for c in fake.commands(guild.id)) == ["progress", "settings", "shout"]
+    assert sorted(c["name"] for c in fake.commands(guild.id)) == ["Describe message", "form", "progress",
+                                                                  "settings", "shout", "where"]
     assert {c.id for c in await bot.tree.fetch_commands()} == {int(c["id"]) for c in fake.commands()}
 
 
@@ -374,3 +421,177 @@ async def test_use_api_base_points_discord_py_at_the_server(fake):
     finally:
         reset_api_base()
     assert discord.http.Route.BASE == "https://discord.com/api/v10"
+
+
+# -- nonces and lost responses ------------------------------------------------------------------
+
+async def test_enforce_nonce_returns_the_message_already_made(fake, start_client, echo_guild):
+    _, channel, alice = echo_guild
+    target = (await start_client(EchoBot())).get_channel(channel.id)
+    first = await target.send("once", nonce="job-1")
+    again = await target.send("twice?", nonce="job-1")  # discord.py sets enforce_nonce
+    other = await target.send("another", nonce="job-2")
+    await fake.send_message(channel.id, alice.id, "a user may reuse it")  # nonces are per author
+    assert (again.id, again.content, again.nonce) == (first.id, "once", "job-1")
+    assert [m.content for m in fake.messages_in(channel.id)] == ["once", "another", "a user may reuse it"]
+    assert other.id != first.id
+    with pytest.raises(discord.HTTPException) as too_long:
+        await target.send("x", nonce="n" * 26)
+    assert too_long.value.code == 50035
+
+
+@pytest.mark.parametrize("with_nonce", [True, False])
+async def test_a_lost_response_makes_the_message_and_answers_5xx(fake, start_client, echo_guild, with_nonce):
+    """The message exists, the client is told 500 and retries: with `enforce_nonce` (which
+    discord.py sends) the retry gets the same message; a raw request without one makes two."""
+    _, channel, _ = echo_guild
+    bot = await start_client(EchoBot())
+    lost = fake.lose_next_response(f"POST /api/v10/channels/{channel.id}/messages", 500)
+    if with_nonce:
+        sent = await bot.get_channel(channel.id).send("exactly once", nonce="n-1")
+        assert [m.id for m in fake.messages_in(channel.id)] == [sent.id]
+    else:
+        route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel.id)
+        await bot.http.request(route, json={"content": "twice"})  # retried after the 500, no nonce
+        assert [m.content for m in fake.messages_in(channel.id)] == ["twice", "twice"]
+    assert len(lost.hits) == 1
+
+
+# -- permission overwrites ----------------------------------------------------------------------
+
+async def test_interactions_carry_permissions_with_the_channels_overwrites(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    quiet = fake.add_channel(guild.id, "quiet")
+    mods = fake.add_role(guild.id, "Mods", 1 << 13)  # Manage Messages
+    fake.add_member(guild.id, alice.id, [mods.id])
+    bot = await start_client(EchoBot())
+    await bot.tree.sync()
+    await fake.set_permissions(quiet.id, mods.id, deny=1 << 13)  # the role, in #quiet
+    await fake.set_permissions(quiet.id, guild.id, deny=1 << 15)  # @everyone may not attach in #quiet
+    await fake.set_permissions(quiet.id, alice.id, allow=1 << 15)  # ...but alice may
+
+    answers = []
+    for where_id in (channel.id, quiet.id):
+        rec = await fake.invoke_slash(guild.id, where_id, alice.id, "where")
+        answers.append((await fake.wait_for_message(where_id, interaction_id=rec.id)).content)
+    assert answers == ["TextChannel parent=None manage=True attach=True bot_attach=True",
+                       "TextChannel parent=None manage=False attach=True bot_attach=False"]
+    # discord.py saw CHANNEL_UPDATE: its cached channel has the overwrites.
+    cached = bot.get_channel(quiet.id)
+    assert cached.overwrites_for(bot.get_guild(guild.id).get_role(mods.id)).manage_messages is False
+    assert cached.overwrites_for(discord.Object(alice.id)).attach_files is True
+    assert fake.permissions_in(quiet.id, alice.id) & (1 << 15)
+    assert fake.permissions_in(quiet.id, guild.owner_id) == fake.permissions_in(channel.id, guild.owner_id)
+
+
+async def test_the_bots_own_overwrites_refuse_its_uploads(fake, start_client, echo_guild):
+    guild, channel, _ = echo_guild
+    bot = await start_client(EchoBot())
+    await fake.set_permissions(channel.id, guild.id, deny=1 << 15)
+    with pytest.raises(discord.Forbidden) as excinfo:
+        await bot.get_channel(channel.id).send(file=discord.File(io.BytesIO(PNG_1x1), "dot.png"))
+    assert excinfo.value.code == 50013
+    await bot.get_channel(channel.id).send("text is fine")
+
+
+# -- threads and forum posts --------------------------------------------------------------------
+
+async def test_threads_reach_the_bot_with_their_parent(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    forum = fake.add_channel(guild.id, "gallery", type=15)
+    early = await fake.add_thread(channel.id, "early")  # sent in GUILD_CREATE's threads
+    bot = await start_client(EchoBot())
+    await bot.tree.sync()
+    late = await fake.add_thread(channel.id, "late", private=True)  # THREAD_CREATE
+    post = await fake.add_thread(forum.id, "a post")
+    await fake.wait_until(lambda: bot.get_channel(post.id), what="the forum post in the bot's cache")
+
+    seen = {t.id: bot.get_channel(t.id) for t in (early, late, post)}
+    assert {t.id: (type(c).__name__, c.parent_id, c.type.value) for t, c in zip((early, late, post), seen.values())} \
+        == {early.id: ("Thread", channel.id, 11), late.id: ("Thread", channel.id, 12), post.id: ("Thread", forum.id, 11)}
+    assert isinstance(bot.get_channel(forum.id), discord.ForumChannel)
+    assert [c["id"] for c in (await _get_json(fake, f"/guilds/{guild.id}/channels"))] == [str(channel.id), str(forum.id)]
+
+    await fake.send_message(late.id, alice.id, "!echo", attachments=[("a.txt", b"abc", "text/plain")])
+    reply = await fake.wait_for_message(late.id)
+    assert reply.files[0].data == b"abc" and reply.channel_id == late.id
+    rec = await fake.invoke_slash(guild.id, post.id, alice.id, "where")
+    assert (await fake.wait_for_message(post.id, interaction_id=rec.id)).content.startswith(
+        f"Thread parent={forum.id} ")
+
+
+async def _get_json(fake: FakeDiscord, path: str):
+    async with aiohttp.ClientSession() as session, session.get(fake.api_base + path) as response:
+        return await response.json()
+
+
+# -- context menus and modals -------------------------------------------------------------------
+
+async def test_message_context_menu_gets_the_target_message_resolved(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    await (await start_client(EchoBot())).tree.sync()
+    menu = next(c for c in fake.commands() if c["type"] == 3)
+    assert (menu["name"], menu["description"]) == ("Describe message", "")
+    target = await fake.send_message(channel.id, alice.id, "look", attachments=[("dot.png", PNG_1x1, "image/png")])
+
+    rec = await fake.invoke_message_command(channel.id, alice.id, "Describe message", target.id)
+    answer = await fake.wait_for_message(channel.id, interaction_id=rec.id)
+    assert answer.content == "alice: 'look' files=['dot.png']" and answer.ephemeral
+    assert rec.payload["data"]["type"] == 3 and rec.payload["data"]["target_id"] == str(target.id)
+    with pytest.raises(ValueError):
+        await fake.invoke_message_command(channel.id, alice.id, "shout", target.id)  # a slash command
+
+
+async def test_a_modal_opened_by_a_button_is_submitted_with_values(fake, start_client, echo_guild):
+    guild, channel, alice = echo_guild
+    await (await start_client(EchoBot())).tree.sync()
+    posted = await fake.invoke_slash(guild.id, channel.id, alice.id, "form")
+    with_button = await fake.wait_for_message(channel.id, interaction_id=posted.id)
+
+    opened = await fake.click_button(with_button.id, "open-form", alice.id)
+    assert (await fake.wait_for_interaction_response(opened.id))["type"] == 9
+    modal = fake.modal_of(opened)
+    assert modal["title"] == "Your name"
+    with pytest.raises(ValueError):
+        await fake.submit_modal(opened, alice.id, {"middle": "x"})
+
+    submitted = await fake.submit_modal(opened, alice.id, {"last": "Lovelace"})  # "first" keeps its default
+    answer = await fake.wait_for_message(channel.id, interaction_id=submitted.id)
+    assert answer.content == f"hello Ada Lovelace on={with_button.id}"
+    assert submitted.payload["type"] == 5 and submitted.payload["data"]["custom_id"] == modal["custom_id"]
+
+
+# -- direct messages ----------------------------------------------------------------------------
+
+async def test_direct_messages_arrive_without_a_guild_and_are_answered(fake, start_client, echo_guild):
+    _, _, alice = echo_guild
+    bot = await start_client(EchoBot())
+    dm = fake.add_dm(alice.id)
+    assert fake.add_dm(alice.id) is dm
+    await fake.send_message(dm.id, alice.id, "!echo", attachments=[("d.txt", b"dm", "text/plain")])
+    reply = await fake.wait_for_message(dm.id)
+    assert reply.guild_id is None and reply.files[0].data == b"dm"
+    assert bot.seen_contents == ["!echo"]  # DMs keep their text without the message content intent's rules
+    rec = await fake.invoke_slash(None, dm.id, alice.id, "where")
+    assert (await fake.wait_for_message(dm.id, interaction_id=rec.id)).content.startswith("DMChannel parent=None")
+
+
+# -- the gateway refuses connections ------------------------------------------------------------
+
+@pytest.mark.parametrize("refusal", [{"status": 503}, {"close_code": 4000}])
+async def test_refused_gateway_connections_are_counted_then_served(fake, refusal):
+    fake.refuse_gateway(2, **refusal)
+    url = fake.api_base.replace("http", "ws", 1).removesuffix("/api/v10") + "/?v=10&encoding=json"
+    async with aiohttp.ClientSession() as session:
+        for _ in range(2):
+            if "status" in refusal:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as excinfo:
+                    await session.ws_connect(url)
+                assert excinfo.value.status == 503
+            else:
+                async with session.ws_connect(url) as ws:
+                    msg = await ws.receive()
+                    assert msg.type is aiohttp.WSMsgType.CLOSE and msg.data == 4000
+        async with session.ws_connect(url) as ws:
+            assert json.loads((await ws.receive()).data)["op"] == 10  # HELLO
+    assert fake.gateway.refused == 2

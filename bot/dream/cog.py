@@ -1,4 +1,5 @@
-"""`!dream` and `/dream`: take an image and settings, hand them to the runner.
+"""`!dream`, `/dream` and "Dream this image" (a message's Apps menu): take an image and
+settings, hand them to the runner.
 
 The image comes from the message's attachment, else the message it replies to, else the
 user's last image in the channel (within `dream.recent_image_minutes`).
@@ -53,9 +54,18 @@ class DreamCog(commands.Cog, name="Dream"):
         # Where Discord offers the commands: servers, and direct messages only if the operator
         # allows dreams there (the runner refuses them otherwise, for `!dream` too).
         dms = bot.config.dream.allow_dms
-        for command in self.__cog_app_commands__:
+        # "Dream this image" in a message's Apps menu; context menus can't be declared in a
+        # Cog's body, so it is added to the tree in `cog_load`.
+        self.dream_this_menu = app_commands.ContextMenu(name=DREAM_THIS, callback=self.dream_this_image)
+        for command in (*self.__cog_app_commands__, self.dream_this_menu):
             command.allowed_contexts = app_commands.AppCommandContext(guild=True, dm_channel=dms,
                                                                       private_channel=dms)
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.dream_this_menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.dream_this_menu.name, type=self.dream_this_menu.type)
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -135,6 +145,21 @@ class DreamCog(commands.Cog, name="Dream"):
         options = {k: v for k, v in options.items() if v is not None}
         await self.bot.runner.run(DreamRequest(interaction.user, ref, options), replies)
 
+    async def dream_this_image(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The "Dream this image" menu on any message with an image: the server's default preset
+        (for this channel), nothing to type. Refusals are notes only the member sees."""
+        refused = admission.invoker_refusal(interaction.permissions, in_thread=_in_thread(interaction.channel),
+                                            posts_file=False)  # the image is already posted here
+        if refused is not None:
+            await interaction.response.send_message(f"⛔ {refused.text}", ephemeral=True)
+            return
+        image = first_attachment(message)
+        if image is None:
+            await interaction.response.send_message(f"⚠️ {messages.NO_IMAGE_IN_MESSAGE}", ephemeral=True)
+            return
+        # No options: the runner resolves the channel's (else the server's) default preset.
+        await self.bot.runner.run(DreamRequest(interaction.user, image, {}), InteractionReplies(interaction))
+
     @dream_slash.autocomplete("preset")
     async def preset_autocomplete(self, interaction: discord.Interaction, current: str):
         """The presets usable here, this server's own first (they are what members look for)."""
@@ -188,6 +213,10 @@ class DreamCog(commands.Cog, name="Dream"):
             if first_attachment(replied) is not None:
                 return first_attachment(replied)
         return self.recent.last(message.channel.id, message.author.id)
+
+
+#: the message context-menu command's name, as members see it under Apps
+DREAM_THIS = "Dream this image"
 
 
 def _in_thread(channel: object) -> bool:

@@ -26,6 +26,8 @@ CANCEL_HINT = "Press Cancel or send `{prefix}dream cancel` to stop it."
 SLASH_CANCEL_HINT = "Press Cancel or use `/dream-cancel` to stop it."
 CANCELLED = "Cancelled your dream."
 NOTHING_TO_CANCEL = "You have no dream waiting or running."
+TRY_AGAIN = "Slow down: try again {when}."
+NOT_HERE = "You can't use that here."
 GENERIC_FAILURE = "Something went wrong on our side while dreaming. Please try again."
 STORE_UNAVAILABLE = ("Dreambot can't save anything right now (its database refuses writes), so it "
                      "can't take dreams or settings. Try again later; the operator has been told.")
@@ -36,6 +38,14 @@ YOU_CANNOT_ATTACH = "You can't attach files in this channel, so I won't post you
 NOT_YOURS = "Only the person who asked for this dream (or a moderator) can do that."
 COMPARE = "Before and after (only you see this)."
 SOURCE_GONE = "The original image is no longer available; try Dream again instead."
+#: "Dream this image" (the message's Apps menu) on a message without an image
+NO_IMAGE_IN_MESSAGE = "That message has no image to dream; use Dream this image on a message with one."
+#: the Tweak form: its title, and its fields' labels and hints
+TWEAK_TITLE = "Tweak this dream"
+TWEAK_LABELS = {"strength": "Strength", "preset": "Preset", "layers": "Layer", "steps": "Steps per octave"}
+TWEAK_HINTS = {"strength": "Step size: higher is stronger, e.g. 0.015",
+               "preset": "A named style, e.g. nightmare (blank: keep these settings)",
+               "layers": "e.g. mixed4c, or a blend: mixed3:1,mixed5:1.5", "steps": "Gradient steps per octave, e.g. 12"}
 
 
 def usage(slash: bool, prefix: str) -> str:
@@ -191,3 +201,8 @@ def error_text(error: BaseException) -> str:
         case "LayerNotAllowed":
             return LAYER_NOT_ALLOWED.format(layer=safe(short(error.layer)), allowed=", ".join(error.allowed))
     return explain(error, echo=safe)
+
+
+def try_again_in(seconds: float) -> str:
+    """A command's own cooldown, as a Discord timestamp."""
+    return TRY_AGAIN.format(when=_when(max(1.0, seconds)))

@@ -4,9 +4,17 @@ the channel for a job recovered after a restart.
 All answer the same calls (`begin`, `refuse`, `ack`, `progress`, `deliver`, `fail`), so
 the dream flow in `runner.py` is written once. Progress edits are throttled by the caller.
 `durable` is what `Store.add_job` keeps so that a restarted bot can still answer.
+
+A job's answer (its result, or its failure) is a new message sent with the job's `nonce`
+(`answer_nonce`), which discord.py sends with `enforce_nonce`: when a response is lost and
+the send is retried, or a restarted bot answers again, Discord returns the message it
+already made instead of posting a second one. So a send that ends in a server error (5xx)
+is sent once more with the same nonce (`_send_answer`): the member gets the answer that
+was made, or the one that was not, never two and never an error beside a result.
 """
 from __future__ import annotations
 
+import io
 import logging
 from datetime import datetime, timedelta, timezone
 
@@ -18,6 +26,34 @@ log = logging.getLogger(__name__)
 
 #: An interaction token lives 15 minutes; past this, results go to the channel instead.
 TOKEN_LIFETIME = timedelta(minutes=14)
+
+
+def answer_nonce(job_id: str | None) -> str | None:
+    """The nonce of a job's one answer (Discord allows 25 characters; job ids have 12)."""
+    return f"dream-{job_id}" if job_id else None
+
+
+async def _send_answer(channel: discord.abc.Messageable, text: str, *, nonce: str | None,
+                       file: discord.File | None = None, **kwargs) -> discord.Message:
+    """`channel.send`, once more after a server error when the answer has a nonce: Discord then
+    returns the message if the first send made it (its response was lost), or makes it now.
+    discord.py retries 500/502/504 itself; a 503, or a 5xx that outlasts its retries, lands here."""
+    if nonce is None:
+        return await channel.send(text, file=file, **kwargs)
+    again = _copy_file(file) if file is not None else None  # discord.py closes what it sent
+    try:
+        return await channel.send(text, file=file, nonce=nonce, **kwargs)
+    except discord.DiscordServerError as exc:
+        log.info("answer %s: Discord answered HTTP %s; sending it again with the same nonce", nonce, exc.status)
+        return await channel.send(text, file=again, nonce=nonce, **kwargs)
+
+
+def _copy_file(file: discord.File) -> discord.File:
+    fp = file.fp
+    start = fp.tell()
+    data = fp.read()
+    fp.seek(start)
+    return discord.File(io.BytesIO(data), filename=file.filename, spoiler=file.spoiler, description=file.description)
 
 
 class MessageReplies:
@@ -57,20 +93,21 @@ class MessageReplies:
         if self.status is not None:
             await self.status.edit(content=text, view=view)
 
-    async def deliver(self, text: str, file: discord.File, view: discord.ui.View) -> discord.Message:
-        sent = await self._reply(text, file=file, view=view, mention_author=True)
+    async def deliver(self, text: str, file: discord.File, view: discord.ui.View, *,
+                      job_id: str | None = None) -> discord.Message:
+        sent = await self._reply(text, file=file, view=view, mention_author=True, nonce=answer_nonce(job_id))
         await self._drop_status()
         return sent
 
-    async def fail(self, text: str) -> None:
+    async def fail(self, text: str, *, job_id: str | None = None) -> None:
         if not await _edit_status(self.status, text):  # none, or deleted meanwhile
             self.status = None
-            await self._reply(text, mention_author=False)
+            await self._reply(text, mention_author=False, nonce=answer_nonce(job_id))
 
-    async def _reply(self, text: str, **kwargs) -> discord.Message:
+    async def _reply(self, text: str, *, nonce: str | None = None, **kwargs) -> discord.Message:
         """A reply to the command, or a plain message if the user deleted the command meanwhile."""
         reference = self.message.to_reference(fail_if_not_exists=False)
-        return await self.message.channel.send(text, reference=reference, **kwargs)
+        return await _send_answer(self.message.channel, text, reference=reference, nonce=nonce, **kwargs)
 
     async def _drop_status(self) -> None:
         await _delete_quietly(self.status)
@@ -132,23 +169,25 @@ class InteractionReplies:
         if self._token_alive():
             await self.interaction.edit_original_response(content=text, view=view)
 
-    async def deliver(self, text: str, file: discord.File, view: discord.ui.View) -> discord.Message:
-        if self._token_alive():
+    async def deliver(self, text: str, file: discord.File, view: discord.ui.View, *,
+                      job_id: str | None = None) -> discord.Message:
+        if self._token_alive():  # an edit: repeating it changes nothing
             return await self.interaction.edit_original_response(
                 content=text, attachments=[file], view=view)
         user = self.interaction.user
-        return await self._channel_send(messages.late_result(user.mention, text), file=file, view=view)
+        return await self._channel_send(messages.late_result(user.mention, text), file=file, view=view,
+                                        nonce=answer_nonce(job_id))
 
-    async def fail(self, text: str) -> None:
+    async def fail(self, text: str, *, job_id: str | None = None) -> None:
         if self._token_alive():
             await self.interaction.edit_original_response(content=text, view=None)
         else:
-            await self._channel_send(f"{self.interaction.user.mention} {text}")
+            await self._channel_send(f"{self.interaction.user.mention} {text}", nonce=answer_nonce(job_id))
 
-    async def _channel_send(self, text: str, **kwargs) -> discord.Message:
+    async def _channel_send(self, text: str, *, nonce: str | None = None, **kwargs) -> discord.Message:
         """After the token died: a plain channel message that pings only the user it is for."""
-        return await self.interaction.channel.send(
-            text, allowed_mentions=discord.AllowedMentions(users=[self.interaction.user]), **kwargs)
+        return await _send_answer(self.interaction.channel, text, nonce=nonce,
+                                  allowed_mentions=discord.AllowedMentions(users=[self.interaction.user]), **kwargs)
 
 
 class ChannelReplies:
@@ -189,24 +228,25 @@ class ChannelReplies:
         if self.status is not None:
             await self.status.edit(content=f"{self.mention} {text}", view=view)
 
-    async def deliver(self, text: str, file: discord.File, view: discord.ui.View) -> discord.Message:
+    async def deliver(self, text: str, file: discord.File, view: discord.ui.View, *,
+                      job_id: str | None = None) -> discord.Message:
         sent = await self._send(f"{self.mention} {messages.RECOVERED_LATE}\n{text}",
-                                file=file, view=view)
+                                file=file, view=view, nonce=answer_nonce(job_id))
         await _delete_quietly(self.status)
         self.status = None
         return sent
 
-    async def fail(self, text: str) -> None:
+    async def fail(self, text: str, *, job_id: str | None = None) -> None:
         if not await _edit_status(self.status, f"{self.mention} {text}"):  # none, or deleted meanwhile
             self.status = None
-            await self._send(f"{self.mention} {text}")
+            await self._send(f"{self.mention} {text}", nonce=answer_nonce(job_id))
 
-    async def _send(self, text: str, **kwargs) -> discord.Message:
+    async def _send(self, text: str, *, nonce: str | None = None, **kwargs) -> discord.Message:
         reference = (discord.MessageReference(message_id=self.message_id, channel_id=self.channel.id,
                                               fail_if_not_exists=False) if self.message_id else None)
-        return await self.channel.send(text, reference=reference,
-                                       allowed_mentions=discord.AllowedMentions(users=[discord.Object(self.user_id)]),
-                                       **kwargs)
+        return await _send_answer(self.channel, text, reference=reference, nonce=nonce,
+                                  allowed_mentions=discord.AllowedMentions(users=[discord.Object(self.user_id)]),
+                                  **kwargs)
 
 
 async def _delete_quietly(message: discord.Message | None) -> None:

@@ -269,7 +269,7 @@ class DreamRunner:
             file = discord.File(io.BytesIO(data), filename=f"dream-{job.job_id}{images.extension_for(fmt)}",
                                 spoiler=settings.spoiler_results)
             try:
-                sent = await replies.deliver(text, file, result_view(job.user_id))
+                sent = await replies.deliver(text, file, result_view(job.user_id), job_id=job.job_id)
             except discord.HTTPException as exc:
                 self.metrics.discord_api_error(exc.status)
                 smaller = len(data) // 2
@@ -317,7 +317,7 @@ class DreamRunner:
             if claimed and not job.acked:  # a refusal: only the member sees it, where that can be
                 await replies.refuse(text)
             elif claimed:  # the outcome of a job they saw queued: where they saw it
-                await replies.fail(text)
+                await replies.fail(text, job_id=job.job_id)
         except discord.HTTPException as http_error:
             self.metrics.discord_api_error(http_error.status)
             log.warning("job %s: could not send the failure reply", job.job_id)

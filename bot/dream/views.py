@@ -3,8 +3,10 @@
 - Cancel (on the status message): stops the owner's queued or running dream.
 - Dream again: dreams the result deeper, with the same settings.
 - Reroll: the same settings and source image, a new seed.
+- Tweak: a form (strength, preset, layer, steps) filled in from this dream; the original
+  image is dreamt again with what the member submits, checked like any request.
 - Compare: the original and the dream side by side, only for whoever pressed it.
-- Delete: removes the result; the requester or a moderator (Manage Messages) only.
+- Delete: removes the result; the requester or a moderator (Manage Messages in this channel) only.
 """
 from __future__ import annotations
 
@@ -35,8 +37,8 @@ def cancel_view(job_id: str, owner_id: int) -> discord.ui.View:
 
 def result_view(owner_id: int) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
-    for item in (DreamAgainButton(owner_id), RerollButton(owner_id), CompareButton(owner_id),
-                 DeleteButton(owner_id)):
+    for item in (DreamAgainButton(owner_id), RerollButton(owner_id), TweakButton(owner_id),
+                 CompareButton(owner_id), DeleteButton(owner_id)):
         view.add_item(item)
     return view
 
@@ -144,6 +146,73 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambo
         await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
 
 
+class TweakButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:tweak:(?P<owner>\d+)"):
+    """Opens the Tweak form; anyone may press it, and the new dream is theirs."""
+
+    def __init__(self, owner_id: int):
+        self.owner_id = owner_id
+        super().__init__(_button("tweak", owner_id, "Tweak", discord.ButtonStyle.secondary))
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match: re.Match):
+        return cls(int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if not await _may_dream_here(interaction):
+            return
+        await interaction.response.send_modal(TweakForm(interaction.id, interaction.message.content))
+
+
+class TweakForm(discord.ui.Modal):
+    """The Tweak form: the result's strength, layer(s) and steps, and a preset to switch to.
+
+    Fields left as they were keep this dream's settings (its seed included, so the tweak is
+    what changes); a preset replaces them, with the fields the member changed on top; a
+    field emptied falls back to the default. Values are checked by the runner, like
+    `/dream`'s, and a bad one is a note only the member sees.
+    """
+
+    FIELDS = ("strength", "preset", "layers", "steps")
+
+    def __init__(self, opened_by: int, result_text: str):
+        # One form per press: discord.py finds a submitted form by its custom_id.
+        super().__init__(title=messages.TWEAK_TITLE, custom_id=f"dreambot:tweak-form:{opened_by}", timeout=900)
+        self.settings = options_from_settings_line(result_text)
+        self.inputs: dict[str, discord.ui.TextInput] = {}
+        for name in self.FIELDS:
+            field = discord.ui.TextInput(label=messages.TWEAK_LABELS[name], custom_id=name, required=False,
+                                         default=str(self.settings.get(name, ""))[:100] or None, max_length=100,
+                                         placeholder=messages.TWEAK_HINTS[name])
+            self.inputs[name] = field
+            self.add_item(field)
+
+    def options(self) -> dict[str, object]:
+        """What to dream: this dream's settings with the member's changes."""
+        submitted = {name: (field.value or "").strip() for name, field in self.inputs.items()}
+        changed = {name: value for name, value in submitted.items() if value != str(self.settings.get(name, ""))}
+        base = dict(self.settings)
+        if not str(base.get("seed", "")).isdigit():
+            base.pop("seed", None)
+        if changed.get("preset"):  # a new style: its settings, with the fields changed on top
+            return {name: value for name, value in changed.items() if value}
+        for name, value in changed.items():
+            if value:
+                base[name] = value
+            else:
+                base.pop(name, None)
+        return base
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        if not await _may_dream_here(interaction):
+            return
+        source = await _original_image(interaction) if interaction.message is not None else None
+        replies = InteractionReplies(interaction)
+        if source is None:
+            await replies.refuse(f"⚠️ {messages.SOURCE_GONE}")
+            return
+        await interaction.client.runner.run(DreamRequest(interaction.user, source, self.options()), replies)
+
+
 class CompareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:compare:(?P<owner>\d+)"):
     """The original and the dream side by side, shown only to whoever pressed it."""
 
@@ -202,4 +271,4 @@ async def _original_image(interaction: discord.Interaction):
     return None
 
 
-DYNAMIC_ITEMS = (CancelButton, DeleteButton, DreamAgainButton, RerollButton, CompareButton)
+DYNAMIC_ITEMS = (CancelButton, DeleteButton, DreamAgainButton, RerollButton, TweakButton, CompareButton)
