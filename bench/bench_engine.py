@@ -1,7 +1,23 @@
 """Engine benchmark: our loop vs the keras-io DeepDream loop, and memory as images grow.
 
-    .venv/bin/python bench/bench_engine.py            # speed at 512 and 1024 px, then memory
-    .venv/bin/python bench/bench_engine.py --no-memory --sizes 512
+    .venv/bin/python bench/bench_engine.py            # W1, cold, speed at 512 and 1024 px, memory
+    .venv/bin/python bench/bench_engine.py --only w1 cold
+    .venv/bin/python bench/bench_engine.py --only speed --sizes 512
+
+W1 (issue 11): a 512 px photo on the `keras` preset, warm (the second image this process
+dreams), against `keras_example.py` warm (its step already traced for that size, its best
+case), once with `--precision auto` and once in float32. Goal: at most 0.6x the baseline's
+time with auto on a CPU with native bf16.
+
+Strength (`--only strength`): tests/test_strength.py's measure (the layer's mean squared
+activation without a 2-px border, output over input resized to the output, float32 weights)
+for single layers mixed3-mixed8 on three scikit-image photos at 512 px, default settings,
+seed 7, each objective, at `--precision` (default auto).
+
+Cold: wall time of a fresh process from start to the written file at 512 px: the CLI
+(`python -m dreaming photo.png -o out.png --preset keras --max-side 512`) against the
+baseline as a script (build InceptionV3, load the same weights, run the keras-io loop,
+write the PNG). Each runs twice, alternating; the faster of each counts.
 
 Speed: a real photo (scikit-image's coffee cup) at each size, on the Keras example's settings
 (mixed4-7 weighted 1/1.5/2/2.5, 3 octaves x 1.4, 20 steps, step 0.01), both sides in this
@@ -34,19 +50,126 @@ KERAS_SPEC = "mixed4:1,mixed5:1.5,mixed6:2,mixed7:2.5"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="+", choices=("w1", "cold", "speed", "memory", "strength"),
+                        default=["w1", "cold", "speed", "memory"])
     parser.add_argument("--sizes", type=int, nargs="+", default=[512, 1024])
     parser.add_argument("--memory-sizes", type=int, nargs="+", default=[1024, 2048, 4096])
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--precision", default="auto", help="for --only strength")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--baseline-child", nargs=2, metavar=("INPUT", "OUTPUT"), help=argparse.SUPPRESS)
     parser.add_argument("--tile", type=int, default=512, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         return _memory_child(args.memory_child, args.tile)
-    if not args.no_speed:
+    if args.baseline_child:
+        return _baseline_child(*args.baseline_child)
+    if "strength" in args.only:
+        strength(args.precision)
+    if "w1" in args.only:
+        w1()
+    if "cold" in args.only:
+        cold()
+    if "speed" in args.only and not args.no_speed:
         speed(args.sizes)
-    if not args.no_memory:
+    if "memory" in args.only and not args.no_memory:
         memory(args.memory_sizes)
+
+
+def w1() -> None:
+    """Warm 512 px `keras`-preset dreams, ours (auto and float32) against keras-io's."""
+    from keras_example import keras_example_dream
+    from dreaming.engine import dream
+    from dreaming.model import load_model
+
+    model = load_model()
+    image, first = photo(512), photo(448)
+    keras_example_dream(image, model.base)  # the baseline's trace for this size: its best case
+    baseline = _timed(lambda: keras_example_dream(image, model.base, reuse=True))
+    print(f"W1, 512 px, keras preset, warm; ratio = ours / baseline (CPU time; wall in brackets)\n"
+          f"  baseline keras_example.py: {baseline[0]:.1f}s wall, {baseline[1]:.1f}s CPU", flush=True)
+    for precision in ("auto", "float32"):
+        params = _keras_preset().replace(precision=precision)
+        dream(first, params, model=model)  # the first image of the process: ours is warm after it
+        ours = _timed(lambda: dream(image, params, model=model))
+        ran = model.resolve(precision)
+        print(f"  ours --precision {precision} ({ran}): {ours[0]:.1f}s wall, {ours[1]:.1f}s CPU: "
+              f"{ours[1] / baseline[1]:.2f}x ({ours[0] / baseline[0]:.2f}x)", flush=True)
+
+
+def strength(precision: str) -> None:
+    """Single-layer dream strength per photo, layer and objective (see the docstring)."""
+    import numpy as np
+    import skimage.data
+    from PIL import Image
+    from dreaming.engine import dream
+    from dreaming.layers import parse_layer_spec
+    from dreaming.model import load_model
+    from dreaming.params import DreamParams
+
+    model = load_model()
+
+    def energy(pixels, layer):
+        act = model.extractor((layer,), "float32")(pixels[None].astype(np.float32) / 127.5 - 1.0)
+        act = np.asarray(act[0] if isinstance(act, (list, tuple)) else act, np.float64)[0]
+        return float(np.mean(act[2:-2, 2:-2, :] ** 2))
+
+    photos = {"cat": skimage.data.chelsea(), "coffee": skimage.data.coffee(),
+              "astronaut": skimage.data.astronaut()}
+    layers = [f"mixed{i}" for i in range(3, 9)]
+    print(f"strength at 512 px, --precision {precision} ({model.resolve(precision)}), seed 7")
+    print(f"{'photo':10} {'objective':9} " + " ".join(f"{name:>7}" for name in layers))
+    for name, source in photos.items():
+        for objective in ("l2", "mean"):
+            cells = []
+            for layer in layers:
+                params = DreamParams(layers=parse_layer_spec(layer), max_side=512, seed=7,
+                                     objective=objective, precision=precision)
+                out = dream(source, params, model=model).image
+                resized = np.asarray(Image.fromarray(source).resize(out.shape[1::-1], Image.LANCZOS))
+                cells.append(energy(out, layer) / energy(resized, layer))
+            print(f"{name:10} {objective:9} " + " ".join(f"{c:>6.1f}x" for c in cells), flush=True)
+
+
+def cold() -> None:
+    """Fresh processes, start to written file: the CLI against the baseline script."""
+    import tempfile
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "coffee.png"
+        Image.fromarray(photo(512)).save(source)
+        runs = {
+            "CLI (--preset keras)": [sys.executable, "-m", "dreaming", str(source), "-o",
+                                     str(Path(tmp) / "ours.png"), "--preset", "keras", "--max-side", "512", "-q"],
+            "baseline script": [sys.executable, __file__, "--baseline-child", str(source),
+                                str(Path(tmp) / "theirs.png")],
+        }
+        best = {name: float("inf") for name in runs}
+        for _ in range(2):
+            for name, command in runs.items():
+                start = time.perf_counter()
+                subprocess.run(command, check=True, cwd=Path(__file__).resolve().parent.parent,
+                               capture_output=True)
+                best[name] = min(best[name], time.perf_counter() - start)
+    ours, theirs = best["CLI (--preset keras)"], best["baseline script"]
+    print(f"Cold, 512 px, wall from start to written file: CLI {ours:.1f}s, baseline script "
+          f"{theirs:.1f}s: {ours / theirs:.2f}x", flush=True)
+
+
+def _baseline_child(source: str, output: str) -> None:
+    """The keras-io loop as a script: build the network, load our weights, dream, write."""
+    import keras
+    import numpy as np
+    from keras_example import keras_example_dream
+    from PIL import Image
+    from dreaming import weights
+
+    base = keras.applications.InceptionV3(include_top=False, weights=None)
+    base.load_weights(weights.resolve(weights.DEFAULT_SOURCE))
+    image = np.asarray(Image.open(source).convert("RGB"))
+    Image.fromarray(keras_example_dream(image, base)).save(output)
 
 
 def speed(sizes: list[int]) -> None:
@@ -105,6 +228,11 @@ def photo(size: int):
     img = Image.fromarray(skimage.data.coffee())
     scale = size / max(img.size)
     return np.asarray(img.resize((round(img.width * scale), round(img.height * scale)), Image.LANCZOS))
+
+
+def _keras_preset():
+    from dreaming.presets import apply_preset, get_preset, load_presets
+    return apply_preset(get_preset("keras", load_presets())).replace(max_side=512, seed=0)
 
 
 def _keras_params():

@@ -1,7 +1,11 @@
-"""`python -m dreaming INPUT [-o OUTPUT] [options]`: dream one local image, no Discord needed.
+"""`python -m dreaming INPUT... [-o OUTPUT] [options]`: dream local images, no Discord needed.
 
-Every expected failure prints one line on stderr and exits 2; the output carries no
-metadata from the input (no EXIF, no GPS).
+INPUTs are image files or folders (their images, sorted by name). One input writes OUTPUT
+(default INPUT.dream.png); several, or a folder, write into the folder OUTPUT (default:
+beside each input) as NAME.dream.png. The model loads once, for the first readable image.
+Each image ends with one line on stderr (what was written, its seconds and settings) or
+one error line, and the rest go on; the exit code is 2 if any image or setting failed.
+The outputs carry no metadata from the inputs (no EXIF, no GPS).
 """
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ from dreaming.errors import DreamError
 
 #: CLI flags that set a DreamParams field (`--step-size` sets step_size). Their text is
 #: parsed and range-checked by `presets.params_from_options`, as every front end's is.
-PARAM_OPTIONS = ("layers", "octaves", "octave_scale", "steps", "step_size", "jitter", "tile",
-                 "max_side", "smoothing", "seed")
+PARAM_OPTIONS = ("layers", "octaves", "octave_scale", "steps", "step_size", "jitter", "jitter_grid", "tile",
+                 "max_side", "smoothing", "objective", "precision", "seed")
+#: What a folder given as INPUT contributes: files with these extensions (any case).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.input:
             raise _UsageError("give an INPUT image (or --list-layers / --list-presets)")
-        return _dream_file(args)
+        return _dream_files(args)
     except (DreamError, _UsageError) as exc:
         print(f"dreaming: error: {exc}", file=sys.stderr)
         return 2
@@ -38,29 +44,86 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _dream_file(args: argparse.Namespace) -> int:
-    from dreaming import images, presets
+def _dream_files(args: argparse.Namespace) -> int:
+    from dreaming import presets
 
-    output = Path(args.output) if args.output else _default_output(Path(args.input))
-    fmt = images.format_for_path(output)  # refuse a bad extension before the slow part
     options = {name: getattr(args, name) for name in PARAM_OPTIONS}
     catalogue = presets.load_presets(*args.presets_file)
     params = presets.params_from_options({"preset": args.preset, **options}, catalogue)
-    picture = images.to_array(images.load(args.input))
+    jobs = _plan(args.input, args.output)  # bad extensions are refused before the slow part
+    dreamer = _Dreamer(args.weights, quiet=args.quiet)
+    failed = 0
+    for source, output in jobs:
+        try:
+            dreamer.dream_file(source, output, params)
+        except (DreamError, OSError) as exc:  # OSError: the output could not be written
+            failed += 1
+            where = f"{source}: " if len(jobs) > 1 else ""
+            reason = exc if isinstance(exc, DreamError) else f"can't write {output}: {exc.strerror or exc}"
+            print(f"dreaming: error: {where}{reason}", file=sys.stderr)
+            if dreamer.fatal:  # the model itself failed to load: no image can go on
+                return 2
+    return 2 if failed else 0
 
-    from dreaming.engine import dream  # TensorFlow loads here, after the cheap checks passed
-    from dreaming.model import load_model
 
-    model = load_model(args.weights)
-    bar = _ProgressBar(enabled=not args.quiet)
-    result = dream(picture, params, model=model, progress=bar, cancel=threading.Event())
-    bar.close()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(images.encode(result.image, fmt))
-    height, width = result.image.shape[:2]
-    print(f"wrote {output} ({width}x{height}, {result.seconds:.1f} s): {result.params.describe()}",
-          file=sys.stderr)
-    return 0
+def _plan(inputs: list[str], output: str | None) -> list[tuple[Path, Path]]:
+    """(source, output) pairs: folders expand to their images; several go into a folder."""
+    from dreaming import images
+
+    sources: list[Path] = []
+    for given in map(Path, inputs):
+        if given.is_dir():
+            sources += sorted(p for p in given.iterdir()
+                              if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        else:
+            sources.append(given)
+    if not sources:
+        raise _UsageError(f"no images in {', '.join(inputs)}")
+    into_folder = len(sources) > 1 or any(Path(i).is_dir() for i in inputs)
+    if not into_folder:
+        target = Path(output) if output else _default_output(sources[0])
+        images.format_for_path(target)
+        return [(sources[0], target)]
+    folder = Path(output) if output else None
+    if folder is not None and folder.suffix and not folder.is_dir():  # a file name, not a folder
+        raise _UsageError(f"-o {output}: several images need a folder to write into")
+    return [(src, (folder or src.parent) / _default_output(src).name) for src in sources]
+
+
+class _Dreamer:
+    """Loads the model for the first readable image, then dreams each file with it."""
+
+    def __init__(self, weights: str, quiet: bool):
+        self.weights, self.quiet = weights, quiet
+        self.model = None
+        self.fatal = False
+
+    def dream_file(self, source: Path, output: Path, params) -> None:
+        from dreaming import images
+
+        fmt = images.format_for_path(output)
+        picture = images.to_array(images.load(source))
+        from dreaming.engine import dream  # TensorFlow loads here, after the cheap checks passed
+
+        if self.model is None:
+            self.model = self._load_model()
+        bar = _ProgressBar(enabled=not self.quiet)
+        result = dream(picture, params, model=self.model, progress=bar, cancel=threading.Event())
+        bar.close()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(images.encode(result.image, fmt))
+        height, width = result.image.shape[:2]
+        print(f"wrote {output} ({width}x{height}, {result.seconds:.1f} s): "
+              f"{result.params.describe()}", file=sys.stderr, flush=True)
+
+    def _load_model(self):
+        from dreaming.model import load_model
+
+        try:
+            return load_model(self.weights)
+        except DreamError:
+            self.fatal = True
+            raise
 
 
 def _print_lists(args: argparse.Namespace) -> None:
@@ -89,11 +152,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m dreaming", description="Dream one image with DeepDream on InceptionV3.",
+    p = _Parser(prog="python -m dreaming", description="Dream images with DeepDream on InceptionV3.",
                 epilog="Layer specs: mixed5 | mixed3:1,mixed5:1.5 | mixed4/97 (channel 97) | "
                        "GoogLeNet names such as mixed4c. Output format follows OUTPUT's extension.")
-    p.add_argument("input", nargs="?", help="image file (PNG, JPEG, WebP, GIF, BMP)")
-    p.add_argument("-o", "--output", help="where to write (.png, .jpg, .webp); default INPUT.dream.png")
+    p.add_argument("input", nargs="*", help="image files (PNG, JPEG, WebP, GIF, BMP) or folders of them")
+    p.add_argument("-o", "--output", help="where to write (.png, .jpg, .webp), default INPUT.dream.png; "
+                                          "with several inputs or a folder: the folder to write into")
     p.add_argument("--preset", help="named bundle of settings (default: classic); see --list-presets")
     p.add_argument("--layers", help="layer spec, e.g. mixed5 or mixed3:1,mixed5:1.5 or mixed4/97")
     p.add_argument("--octaves", help="number of scales (1-8)")
@@ -101,9 +165,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", help="gradient steps per octave")
     p.add_argument("--step-size", dest="step_size", help="strength of each step")
     p.add_argument("--jitter", help="largest random shift per step, px")
+    p.add_argument("--jitter-grid", dest="jitter_grid",
+                   help="shifts are multiples of this, px (0 = the network's stride, default; 1 = any)")
     p.add_argument("--tile", help="tile side for gradients, px (bounds memory)")
     p.add_argument("--max-side", dest="max_side", help="scale the image to fit this side first, px")
     p.add_argument("--smoothing", help="gradient smoothing sigma, px (0 = off)")
+    p.add_argument("--objective", help="l2 (mean of squared activations, default) or mean")
+    p.add_argument("--precision", help="auto (bfloat16 where the hardware has it, default), "
+                                       "float32 or bfloat16")
     p.add_argument("--seed", help="random seed; same input + settings + seed = same image")
     p.add_argument("--weights", default="inception-2015",
                    help="inception-2015 (default), imagenet (Keras download), or a .weights.h5 path")

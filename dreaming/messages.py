@@ -18,8 +18,8 @@ ECHO_CHARS = 40
 def explain(error: BaseException, *, echo: Callable[[str], str] | None = None) -> str:
     """The one-line, user-facing text for a `DreamError` (or any exception).
 
-    What the user typed comes back cut to `ECHO_CHARS`; `echo` then makes it safe for
-    where the line is shown (the bot escapes Discord markdown and mentions).
+    With `echo` (the bot: it escapes Discord markdown and mentions), what the user typed
+    comes back cut to `ECHO_CHARS` and made safe for where the line is shown.
     """
     quote = _quoter(echo)
     for cls in type(error).__mro__:
@@ -35,7 +35,9 @@ def short(text: object) -> str:
 
 
 def _quoter(echo: Callable[[str], str] | None) -> Callable[[object], str]:
-    return (lambda value: echo(short(value))) if echo else short
+    """Chat front ends pass `echo`: what the user typed is cut short, then made safe. Without
+    it (the CLI, an operator's file paths at start-up) it is shown whole."""
+    return (lambda value: echo(short(value))) if echo else str
 
 
 def size_text(n: int) -> str:
@@ -80,6 +82,8 @@ _TEXTS: dict[str, Callable] = {
                                 "a smaller size needs less memory."),
     "Interrupted": lambda e, q: ("Dreaming is restarting, so this dream was not finished. "
                               "Send it again in a minute."),
+    "Unavailable": lambda e, q: ("Dreaming is temporarily unavailable (the dream queue can't be "
+                              "reached). Try again in a few minutes."),
 }
 
 

@@ -25,7 +25,7 @@ import yaml
 
 from dreaming.errors import BadParam, UnknownLayer, UnknownPreset
 from dreaming.layers import parse_layer_spec
-from dreaming.params import INT_FIELDS, OPTIONS, DreamParams, LayerTerm, option_field, validate
+from dreaming.params import CHOICES, INT_FIELDS, OPTIONS, DreamParams, LayerTerm, option_field, validate
 from dreaming.parsing import did_you_mean, parse_number
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,8 @@ def _setting(field: str, value: object, label: str, *, text_ok: bool) -> tuple[s
     try:
         if field == "layers":
             value = _layers(value)
+        elif field in CHOICES:
+            value = _word(field, value)
         elif value is not None or field != "seed":
             value = parse_number(field, value, whole=field in INT_FIELDS, text_ok=text_ok)
         validate(DreamParams().replace(**{field: value}))
@@ -145,6 +147,12 @@ def _layers(value: object) -> tuple[LayerTerm, ...]:
     if isinstance(value, (tuple, list)) and all(isinstance(t, LayerTerm) for t in value):
         return tuple(value)  # already parsed, e.g. by the bot's layer option
     raise BadParam("layers", value, "must be a layer spec such as 'mixed4:1,mixed5:1.5'")
+
+
+def _word(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise BadParam(field, value, "one of " + ", ".join(CHOICES[field]))
+    return value.strip().lower()
 
 
 def _read_file(source: Path | Traversable, label: str) -> dict[str, Preset]:

@@ -126,3 +126,87 @@ def test_progress_bar_reaches_the_end(tmp_path):
     done = run_cli(SAMPLE, "-o", tmp_path / "p.png", "--max-side", "96", "--octaves", "1", "--steps", "2")
     assert done.returncode == 0, done.stderr
     assert "octave 1/1" in done.stderr and "100%" in done.stderr and "ETA" in done.stderr
+
+
+# -- many images per run ----------------------------------------------------------------------
+
+TINY = ["--max-side", "96", "--octaves", "1", "--steps", "1", "--seed", "1", "-q"]
+
+
+@pytest.fixture
+def counted_model(model, monkeypatch):
+    """`main()` in this process, its model the session's: `loads` counts load_model calls."""
+    import dreaming.model
+    loads = []
+
+    def load_model(weights="inception-2015", precision="auto"):
+        loads.append(weights)
+        return model
+    monkeypatch.setattr(dreaming.model, "load_model", load_model)
+    return loads
+
+
+@pytest.mark.slow
+def test_many_images_load_the_model_once_and_a_bad_one_does_not_stop_the_rest(
+        tmp_path, capsys, counted_model):
+    from dreaming.__main__ import main
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.open(SAMPLE).save(photos / "b.png")
+    Image.open(SAMPLE).save(photos / "c.webp")
+    (photos / "notes.txt").write_text("not an image, and not picked up from a folder")
+    (tmp_path / "broken.jpg").write_bytes(_photo_bytes("JPEG")[:3000])
+    out = tmp_path / "out"
+    code = main([str(SAMPLE), str(tmp_path / "broken.jpg"), str(photos), "-o", str(out), *TINY])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert counted_model == ["inception-2015"]
+    assert sorted(p.name for p in out.iterdir()) == ["b.dream.png", "c.dream.png", "sample-cat.dream.png"]
+    wrote = [line for line in lines if line.startswith("wrote ")]
+    assert len(wrote) == 3 and all(" s): " in line and "seed=1" in line for line in wrote)
+    errors = [line for line in lines if line.startswith("dreaming: error: ")]
+    assert errors == [line for line in errors if "broken.jpg" in line and "truncated or corrupt" in line]
+    assert len(errors) == 1 and len(lines) == 4
+    assert lines.index(errors[0]) == 1  # in input order: the rest went on after it
+
+
+@pytest.mark.slow
+def test_many_good_images_exit_zero(tmp_path, capsys, counted_model):
+    from dreaming.__main__ import main
+
+    for name in ("a.jpg", "b.jpg"):
+        Image.open(SAMPLE).save(tmp_path / name)
+    code = main([str(tmp_path / "a.jpg"), str(tmp_path / "b.jpg"), *TINY])
+    assert code == 0, capsys.readouterr().err
+    assert (tmp_path / "a.dream.png").is_file() and (tmp_path / "b.dream.png").is_file()
+    assert counted_model == ["inception-2015"]
+
+
+def test_only_bad_images_never_load_the_model(tmp_path, capsys, monkeypatch):
+    import dreaming.model
+    from dreaming.__main__ import main
+
+    monkeypatch.setattr(dreaming.model, "load_model", lambda *a, **k: pytest.fail("model loaded"))
+    for name in ("x.png", "y.png"):
+        (tmp_path / name).write_bytes(b"no picture here")
+    code = main([str(tmp_path / "x.png"), str(tmp_path / "y.png"), "-q"])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 2
+    assert all(line.startswith("dreaming: error: ") and "Can't read that image" in line for line in lines)
+
+
+def test_several_images_need_a_folder_to_write_into(tmp_path):
+    assert_one_line_error(run_cli(SAMPLE, SAMPLE, "-o", tmp_path / "one.png"), "folder")
+
+
+def test_an_empty_folder_is_an_error(tmp_path):
+    assert_one_line_error(run_cli(tmp_path), "no images")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["--precision", "float16"], "precision"),
+    (["--objective", "max"], "objective"),
+])
+def test_bad_word_options(args, fragment):
+    assert_one_line_error(run_cli(SAMPLE, *args), fragment)

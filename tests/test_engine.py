@@ -119,7 +119,7 @@ def test_smoothing_leaves_less_high_frequency_noise(model, photo):
 
 def test_smooth_gradient_keeps_the_mean_and_damps_noise():
     noise = np.random.default_rng(0).normal(size=(64, 64, 3)).astype(np.float32)
-    smoothed = smooth_gradient(noise, 1.5)
+    smoothed = np.asarray(smooth_gradient(noise, 1.5))
     assert smoothed.shape == noise.shape
     assert smoothed.std() < 0.6 * noise.std()
 
@@ -131,3 +131,15 @@ def test_octaves_never_go_below_the_minimum_input(size):
     if min(size) >= MIN_INPUT_SIDE:
         assert all(min(s) >= MIN_INPUT_SIDE for s in shapes)
     assert all(a[0] < b[0] for a, b in zip(shapes, shapes[1:]))
+
+
+def test_folded_network_computes_what_the_loaded_one_does(model, cat_photo):
+    import keras
+    from dreaming.model import fold_batch_norms
+
+    folded = fold_batch_norms(model.base)
+    x = cat_photo[None].astype(np.float32) / 127.5 - 1.0
+    for layer in ("mixed3", "mixed7"):
+        want = np.asarray(keras.Model(model.base.input, model.base.get_layer(layer).output)(x))
+        got = np.asarray(keras.Model(folded.input, folded.get_layer(layer).output)(x))
+        assert np.abs(got - want).max() < 1e-4 * np.abs(want).max()

@@ -11,9 +11,10 @@ from dreaming.errors import BadParam, UnknownOption
 from dreaming.params import OPTIONS, DreamParams, option_name
 from dreaming.parsing import did_you_mean
 
-#: the option words chat offers (the engine's `OPTIONS` less tile and octave_scale, which
-#: are the operator's business) -> the `DreamParams` field each sets
-KEYS = {word: field for word, field in OPTIONS.items() if field not in ("tile", "octave_scale")}
+#: the option words chat offers (the engine's `OPTIONS` less those that are the operator's
+#: business: memory, speed and the grid of shifts) -> the `DreamParams` field each sets
+OPERATOR_ONLY = ("tile", "octave_scale", "precision", "jitter_grid")
+KEYS = {word: field for word, field in OPTIONS.items() if field not in OPERATOR_ONLY}
 MAX_ARGS_CHARS = 500
 
 
@@ -50,11 +51,14 @@ def _valid() -> list[str]:
 
 
 def settings_line(params: DreamParams) -> str:
-    """The one line that reproduces a dream: `DreamParams.describe()` plus the size.
+    """The one line that reproduces a dream here: `DreamParams.describe()` plus the size,
+    less the operator's words (precision, jitter_grid: this bot's own, the same on replay).
 
     Every word is a `!dream` option, so the line can be pasted back after `!dream`.
     """
-    return f"{params.describe()} size={params.max_side}"
+    words = [w for w in f"{params.describe()} size={params.max_side}".split()
+             if OPTIONS.get(w.partition("=")[0]) not in OPERATOR_ONLY]
+    return " ".join(words)
 
 
 def options_from_settings_line(content: str) -> dict[str, str]:
