@@ -114,3 +114,7 @@ class WorkerCrashed(DreamError):
 
 class Interrupted(DreamError):
     """The pool shut down before the job finished (or was asked to take a job while closing)."""
+
+
+class Unavailable(DreamError):
+    """The pool's shared queue (Redis) cannot be reached just now; nothing was queued."""

@@ -7,8 +7,8 @@ from enum import Enum
 
 import numpy as np
 
-from dreaming.errors import (Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit,
-                             WorkerCrashed)
+from dreaming.errors import (Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, Unavailable,
+                             UserLimit, WorkerCrashed)
 from dreaming.params import DreamParams
 
 
@@ -55,7 +55,7 @@ class JobStatus(str, Enum):
     crashed = "crashed"
     #: the pool or the bot shut down (or restarted too often) before it finished
     interrupted = "interrupted"
-    #: turned away at once: the queue or the user's allowance was full
+    #: turned away at once: the queue or the user's allowance was full, or the queue unreachable
     busy = "busy"
     #: the request itself was bad (image, layer, value) or a server rule refused it
     refused = "refused"
@@ -78,7 +78,7 @@ class JobStatus(str, Enum):
 _STATUS_OF_ERROR = (
     (Cancelled, JobStatus.cancelled), (DreamTimeout, JobStatus.timed_out),
     (WorkerCrashed, JobStatus.crashed), (Interrupted, JobStatus.interrupted),
-    ((QueueFull, UserLimit), JobStatus.busy),
+    ((QueueFull, UserLimit, Unavailable), JobStatus.busy),
 )
 #: the live statuses and the final ones, as the store's SQL lists them
 LIVE = tuple(s.value for s in JobStatus if not s.final)

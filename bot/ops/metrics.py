@@ -1,8 +1,9 @@
 """Prometheus metrics for the bot: what it did (jobs, errors) and what it is doing (queue, workers).
 
 Counters and the histogram are bumped by the bot as things happen (`job_finished`,
-`discord_api_error`); the pool's figures (queue depth, workers alive, restarts) are read
-from `DreamPool.stats()` when Prometheus scrapes, so they can never drift from the pool.
+`discord_api_error`); the pool's figures (queue depth, workers alive and by host, restarts,
+the pool's jobs by outcome and backend) are read from the pool's `stats()` when Prometheus
+scrapes, so they can never drift from the pool, whichever backend runs it.
 
 Every metric lives in this object's own `CollectorRegistry`, not the process-wide default:
 two bots in one process (the tests) don't collide, and nothing else leaks into /metrics.
@@ -73,3 +74,13 @@ class _PoolCollector(Collector):
         yield GaugeMetricFamily("dreambot_workers_busy", "Workers dreaming a job", value=stats.busy)
         yield CounterMetricFamily("dreambot_worker_restarts", "Worker processes started again after one ended",
                                   value=stats.restarts)
+        by_host = GaugeMetricFamily("dreambot_workers_alive_by_host", "Workers with a warm model, by host "
+                                    "(heartbeats, with the redis backend)", labels=["host", "backend"])
+        for host, count in sorted(stats.hosts.items()):
+            by_host.add_metric([host, stats.backend], count)
+        yield by_host
+        outcomes = CounterMetricFamily("dreambot_pool_jobs", "Jobs the pool finished, by outcome and backend",
+                                       labels=["outcome", "backend"])
+        for outcome, count in sorted(stats.outcomes.items()):
+            outcomes.add_metric([outcome, stats.backend], count)
+        yield outcomes

@@ -26,10 +26,11 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import socket
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from dreaming.errors import (
@@ -58,6 +59,8 @@ class PoolStats:
     queued: int  #: jobs waiting for a worker
     restarts: int  #: worker processes started again after one ended
     outcomes: dict[str, int]  #: finished jobs by final `JobStatus` value
+    backend: str = "local"  #: which pool: "local" (processes here) or "redis" (workers anywhere)
+    hosts: dict[str, int] = field(default_factory=dict)  #: workers alive, by host name
 
     @property
     def settled(self) -> bool:
@@ -83,6 +86,8 @@ class DreamPool:
     Use from one event loop: `await start()`, `submit()`, `cancel()`, `await close()`.
     Jobs submitted before `start()` wait in the queue. `repr()` shows `stats()`.
     """
+
+    backend = "local"  #: `PoolStats.backend`
 
     def __init__(self, *, workers: int | Literal["auto"] = "auto", max_queue: int = 20,
                  per_user: int = 2, job_timeout: float = 300.0,
@@ -209,10 +214,12 @@ class DreamPool:
 
     def stats(self) -> PoolStats:
         states = Counter(w.state for w in self._workers.values())
-        return PoolStats(workers=self.size, alive=sum(n for s, n in states.items() if s.warm),
+        alive = sum(n for s, n in states.items() if s.warm)
+        hosts = {socket.gethostname(): alive} if alive else {}
+        return PoolStats(workers=self.size, alive=alive,
                          idle=states[WorkerState.idle], busy=states[WorkerState.busy],
                          queued=len(self._queue), restarts=self._restarts,
-                         outcomes=dict(self._outcomes))
+                         outcomes=dict(self._outcomes), backend=self.backend, hosts=hosts)
 
     # -- worker events, all on the event loop --
 
