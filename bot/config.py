@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from dreaming.params import LIMITS
+from dreaming.params import CHOICES, LIMITS
 
 from bot.moderation.guild_settings import GuildSettings
 from dreaming.pool.remote import check_url
@@ -60,6 +60,9 @@ class PoolConfig:
     #: with backend redis: redis://[:password@]host[:port][/db] or rediss:// (TLS); prefer env
     #: DREAMBOT_REDIS_URL, as it holds the password (never logged)
     redis_url: str = field(default="", repr=False)
+    #: the workers' arithmetic: auto = bfloat16 where the hardware computes it natively
+    #: (AVX512_BF16/AMX CPUs, GPUs of compute capability 8.0+), else float32
+    precision: str = "auto"
 
 
 #: what `pool.backend` may be
@@ -247,6 +250,8 @@ def _check_values(config: Config) -> None:
          f"must be between {LIMITS['octave_scale'].low:g} and {LIMITS['octave_scale'].high:g}"),
         ("limits.max_megapixels", 0 < config.limits.max_megapixels <= 200, "must be above 0 and at most 200"),
         ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),
+        ("pool.precision", config.pool.precision in CHOICES["precision"],
+         "must be one of " + ", ".join(CHOICES["precision"])),
         ("dream.dm_cooldown_s", 0 <= config.dream.dm_cooldown_s <= 86_400, "must be between 0 and 86400"),
         ("dream.dm_daily_quota", config.dream.dm_daily_quota is None or config.dream.dm_daily_quota >= 1,
          "must be at least 1, or null for unlimited"),

@@ -225,3 +225,11 @@ async def test_long_settings_answers_fit_in_one_message(world, start_bot, idle_p
     assert "more" in await moderate("preset list") + await moderate("show")
     await moderate("channels list")
     await moderate("history")
+
+
+async def test_the_operators_precision_is_what_every_job_runs_in(world, start_bot, idle_pool):
+    started = await start_bot(idle_pool, bot_config(pool={"precision": "float32"}))
+    command = await world.say(world.alice, TINY, cat())
+    assert "#" in (await world.status_of(command)).content
+    [job] = await started.store.unfinished_jobs()
+    assert job.settings["precision"] == "float32"

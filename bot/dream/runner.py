@@ -170,6 +170,7 @@ class DreamRunner:
                                          default_preset=admission.default_preset(
                                              settings.preset_for(origin.channel_id, origin.parent_id)
                                              or self.config.dream.default_preset, presets))
+        params = params.replace(precision=self.config.pool.precision)  # the operator's, not a member's
         admission.check_request(settings, params, len(self.live.get(job.user_id, ())),
                                 self.config.pool.per_user)
         # Hold the member's pending slot from here: commands sent together must not all pass.
