@@ -233,3 +233,21 @@ async def test_the_operators_precision_is_what_every_job_runs_in(world, start_bo
     assert "#" in (await world.status_of(command)).content
     [job] = await started.store.unfinished_jobs()
     assert job.settings["precision"] == "float32"
+
+
+async def test_buttons_in_a_channel_dreams_left_are_refused_privately(world, start_bot, pool):
+    """A result in #general, then moderators limit dreams to #art (silently elsewhere): Dream
+    again and Reroll there answer only the presser, nothing public, before any deferral."""
+    staff = Staff.create(world)
+    art = world.fake.add_channel(world.guild_id, "art").id
+    await start_bot(pool)
+    result = await world.result_of(await world.say(world.alice, TINY, cat()))
+    for command in (f"channels add <#{art}>", "set outside_channel_reply silent"):
+        assert not (await world.reply_to(await world.say(staff.admin, f"!dreamconfig {command}"))
+                    ).content.startswith("⚠️")
+
+    for action in ("again", "reroll"):
+        rec = await world.press(result, action, world.alice)
+        answer = await world.fake.wait_for_interaction_response(rec.id)
+        assert answer["type"] == 4 and answer["data"]["flags"] & EPHEMERAL, answer  # no public "thinking…"
+        assert f"<#{art}>" in answer["data"]["content"]

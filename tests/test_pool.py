@@ -389,10 +389,13 @@ async def test_cancel_running_job_stops_the_engine_early(pool, jpeg):
     restarts = pool.stats().restarts
     slow = pool.submit(job("ann", jpeg, SLOW))
     await first_progress(slow)
+    [pid] = worker_pids()
+    os.kill(pid, signal.SIGSTOP)  # still mid-dream when the cancel comes, however fast the machine
     assert pool.stats().busy == 1 and pool.stats().idle == 0
     assert slow.cancel()
     stats = pool.stats()  # the worker is still stopping the dream: warm, but not idle yet
     assert (stats.busy, stats.idle, stats.alive) == (0, 0, 1) and not stats.settled
+    os.kill(pid, signal.SIGCONT)
     with pytest.raises(Cancelled):
         await slow.result()
     assert slow.status is JobStatus.cancelled
@@ -424,8 +427,14 @@ async def test_timeout_fails_the_job_and_frees_the_worker(pool, jpeg, monkeypatc
     restarts = pool.stats().restarts
     monkeypatch.setattr(pool, "job_timeout", 3.0)
     slow = pool.submit(job("ann", jpeg, SLOW))
-    with pytest.raises(DreamTimeout) as err:
-        await slow.result()
+    await first_progress(slow)
+    [pid] = worker_pids()
+    os.kill(pid, signal.SIGSTOP)  # the dream outlasts the timeout however fast the machine
+    try:
+        with pytest.raises(DreamTimeout) as err:
+            await slow.result()
+    finally:
+        os.kill(pid, signal.SIGCONT)  # it sees the pool's cancel at its next step
     assert err.value.seconds == 3.0 and slow.status is JobStatus.timed_out
     monkeypatch.undo()
     await pool.submit(job("bob", jpeg)).result()
