@@ -87,17 +87,19 @@ async def test_delivery_retried_after_429_and_500_is_posted_once(world, start_bo
 
 
 async def test_delivery_refused_with_503_fails_with_a_message_and_posts_nothing(world, start_bot, pool, frozen_workers):
-    """discord.py does not retry a 503: the user is told, once, and no result appears later."""
+    """discord.py does not retry a 503; the bot sends once more with the same nonce (a lost
+    response is not a lost result). Refused both times: the user is told, once, and no result
+    appears later."""
     bot = await start_bot(pool)
     command = await world.say(world.alice, RUNNING, cat())
     await dreaming(world, command)
     frozen_workers.freeze()
-    fault = world.fake.fail_next(f"POST /api/v10/channels/{world.channel_id}/messages", 503)
+    fault = world.fake.fail_next(f"POST /api/v10/channels/{world.channel_id}/messages", 503, times=2)
     frozen_workers.release()
 
     await world.fake.wait_until(lambda: final_answers(world, command), timeout=90, what="an answer")
     await settled(bot)
 
     [answer] = final_answers(world, command)
-    assert len(fault.hits) == 1 and not answer.files
+    assert len(fault.hits) == 2 and not answer.files
     assert answer.content.startswith("⚠️") and "\n" not in answer.content, answer.content
