@@ -23,21 +23,18 @@ Policies, chosen once here:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import multiprocessing
 import socket
-import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
 from dreaming.errors import (
-    Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, UserLimit, WorkerCrashed,
+    Cancelled, DreamError, DreamTimeout, Interrupted, WorkerCrashed,
 )
 from dreaming.jobs import DreamJob, DreamResult
-from dreaming.pool.fair_queue import FairQueue
+from dreaming.pool.admission import FairAdmission
 from dreaming.pool.handle import JobHandle
 from dreaming.pool.process import Message, WorkerProcess, visible_gpus
 from dreaming.pool.protocol import (
@@ -69,7 +66,7 @@ class PoolStats:
         return self.busy == 0 and self.queued == 0 and self.idle == self.workers
 
 
-class DreamPool:
+class DreamPool(FairAdmission):
     """N worker processes, each keeping a model warm, fed from a bounded fair queue.
 
     Args (keyword-only):
@@ -93,6 +90,7 @@ class DreamPool:
                  per_user: int = 2, job_timeout: float = 300.0,
                  weights: str = "inception-2015", start_method: str = "spawn",
                  cancel_grace: float = 10.0) -> None:
+        super().__init__()
         self._gpus = visible_gpus()
         self.size = max(1, len(self._gpus)) if workers == "auto" else int(workers)
         if self.size < 1:
@@ -100,17 +98,12 @@ class DreamPool:
         self.max_queue, self.per_user, self.job_timeout = max_queue, per_user, job_timeout
         self.weights, self.cancel_grace = weights, cancel_grace
         self._ctx = multiprocessing.get_context(start_method)
-        self._queue: FairQueue[JobHandle] = FairQueue()
-        self._jobs: dict[str, JobHandle] = {}  # queued and running, by job id
         self._workers: dict[int, WorkerProcess] = {}  # by slot
         self._timers: dict[int, asyncio.TimerHandle] = {}  # by slot: job timeout or kill
         self._respawns: dict[int, asyncio.TimerHandle] = {}
         self._failures: Counter[int] = Counter()  # by slot: deaths before becoming ready
         self._started: asyncio.Future | None = None
-        self._closing = False
-        self._reserved = 0  # places held by requests still getting ready (`place()`)
         self._restarts = 0
-        self._outcomes: Counter[str] = Counter()
 
     def __repr__(self) -> str:
         return f"<DreamPool {self.stats()}>"
@@ -138,38 +131,13 @@ class DreamPool:
 
         Raises `QueueFull`, `UserLimit`, or `Interrupted` when the pool is closing.
         """
-        if self._closing:
-            raise Interrupted()
-        if job.job_id in self._jobs:
-            raise ValueError(f"job id {job.job_id!r} is already in the pool")
-        if sum(h.job.user_id == job.user_id for h in self._jobs.values()) >= self.per_user:
-            raise UserLimit(self.per_user)  # first: the more useful answer to that user
-        if len(self._queue) >= self.max_queue:
-            raise QueueFull(self.max_queue)
-        handle = JobHandle(job, position=self.position, cancel=self.cancel)
-        self._jobs[job.job_id] = handle
+        handle = self._admit(job)
         self._queue.push(job.job_id, job.user_id, handle)
         self._dispatch()
         return handle
 
-    @contextlib.contextmanager
-    def place(self) -> Iterator[None]:
-        """Hold a place in the queue while a request gets ready (downloads and checks its
-        image), then `submit` inside the block. A busy pool refuses here, at once, before
-        anything is downloaded: `QueueFull`, or `Interrupted` when closing.
-
-        Places count against `max_queue` as waiting jobs do, less the workers idle now.
-        """
-        if self._closing:
-            raise Interrupted()
-        idle = sum(w.state is WorkerState.idle for w in self._workers.values())
-        if len(self._queue) + self._reserved - idle >= self.max_queue:
-            raise QueueFull(self.max_queue)
-        self._reserved += 1
-        try:
-            yield
-        finally:
-            self._reserved -= 1
+    def _free_workers(self) -> int:
+        return sum(w.state is WorkerState.idle for w in self._workers.values())
 
     def cancel(self, job_id: str) -> bool:
         """Cancel a queued or running job; False if the pool doesn't hold it (any more)."""
@@ -182,11 +150,6 @@ class DreamPool:
             if worker.job_id == job_id and worker.state is WorkerState.busy:
                 self._stop_job(worker)
         return True
-
-    def position(self, job_id: str) -> int:
-        """1-based place of a waiting job in the running order (1 = next); 0 for a job
-        that is not waiting (running, ended, or never here)."""
-        return self._queue.position(job_id) or 0
 
     async def close(self, grace: float = 30.0) -> None:
         """Stop taking jobs, give running ones `grace` seconds, then interrupt them and
@@ -336,12 +299,7 @@ class DreamPool:
     def _finish(self, handle: JobHandle, *, result: DreamResult | None = None,
                 error: DreamError | None = None) -> None:
         """The one place a job ends: out of the pool, its handle settled, its outcome counted."""
-        self._jobs.pop(handle.job_id, None)
-        status = handle.settle(result=result, error=error)
-        self._outcomes[status.value] += 1
-        ran = time.monotonic() - handle.started_at if handle.started_at else 0.0
-        log.info("job %s of user %s: %s after %.1fs running%s", handle.job_id,
-                 handle.job.user_id, status.value, ran, f" ({error})" if error else "")
+        self._settle(handle, result, error)
 
 
 def _settle(future: asyncio.Future, error: BaseException | None) -> None:

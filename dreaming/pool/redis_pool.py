@@ -46,7 +46,6 @@ import contextlib
 import logging
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from arq.connections import ArqRedis
@@ -56,11 +55,10 @@ from arq.worker import JobExecutionFailed
 from redis.exceptions import RedisError
 
 from dreaming.errors import (
-    Cancelled, DreamError, DreamTimeout, ImageTooLarge, Interrupted, QueueFull, Unavailable,
-    UserLimit, WorkerCrashed,
+    Cancelled, DreamError, DreamTimeout, ImageTooLarge, Interrupted, Unavailable, WorkerCrashed,
 )
 from dreaming.jobs import DreamJob, DreamResult
-from dreaming.pool.fair_queue import FairQueue
+from dreaming.pool.admission import FairAdmission
 from dreaming.pool.handle import JobHandle
 from dreaming.pool.pool import PoolStats
 from dreaming.pool.protocol import JobCrashed, JobDone, JobFailed, unpack_error
@@ -93,7 +91,7 @@ class _Remote:
     enqueued_at: float = field(default_factory=time.monotonic)
 
 
-class RedisPool:
+class RedisPool(FairAdmission):
     """The `redis` backend of the dream pool: jobs go through arq to workers on any host.
 
     Args (keyword-only):
@@ -113,14 +111,13 @@ class RedisPool:
     def __init__(self, *, url: str, max_queue: int = 20, per_user: int = 2,
                  job_timeout: float = 300.0, poll_interval: float = 0.5, adopt_window: float = 120.0,
                  max_image_bytes: int = MAX_IMAGE_BYTES) -> None:
+        super().__init__()
         self.settings = redis_settings(url)  # raises ValueError for a bad URL
         self.url = redact(url)
         self.max_queue, self.per_user, self.job_timeout = max_queue, per_user, job_timeout
         self.poll_interval = poll_interval
         self.adopt_window, self.max_image_bytes = adopt_window, max_image_bytes
         self._redis: ArqRedis | None = None
-        self._queue: FairQueue[JobHandle] = FairQueue()
-        self._jobs: dict[str, JobHandle] = {}  # live handles: waiting here or in arq
         self._remote: dict[str, _Remote] = {}  # jobs in arq, by the pool's job id
         self._leftover: set[str] = set()  # jobs a previous run left in arq, not adopted yet
         self._workers: dict[str, WorkerInfo] = {}  # alive, by worker id
@@ -128,9 +125,6 @@ class RedisPool:
         self._tasks: list[asyncio.Task] = []
         self._feeding = asyncio.Event()
         self._available = False
-        self._closing = False
-        self._reserved = 0
-        self._outcomes: Counter[str] = Counter()
         self._ended: OrderedDict[str, None] = OrderedDict()  # recently collected, oldest first
 
     def __repr__(self) -> str:
@@ -170,21 +164,10 @@ class RedisPool:
         Raises `QueueFull`, `UserLimit`, `Interrupted` when closing, `Unavailable` while
         Redis can't be reached, `ImageTooLarge` for an image over `max_image_bytes`.
         """
-        if self._closing:
-            raise Interrupted()
-        if not self._available:
-            raise Unavailable()
-        if job.job_id in self._jobs:
-            raise ValueError(f"job id {job.job_id!r} is already in the pool")
         if len(job.image) > self.max_image_bytes:
             raise ImageTooLarge(size_bytes=len(job.image), limit_bytes=self.max_image_bytes)
-        if sum(h.job.user_id == job.user_id for h in self._jobs.values()) >= self.per_user:
-            raise UserLimit(self.per_user)
-        adopted = job.job_id in self._leftover
-        if not adopted and len(self._queue) >= self.max_queue:
-            raise QueueFull(self.max_queue)
-        handle = JobHandle(job, position=self.position, cancel=self.cancel)
-        self._jobs[job.job_id] = handle
+        adopted = job.job_id in self._leftover  # the last run's: it holds no place in our queue
+        handle = self._admit(job, queue_bound=not adopted)
         if adopted:  # the last run's job, still in arq: follow it, don't dream it again
             self._leftover.discard(job.job_id)
             self._remote[job.job_id] = _Remote(job, handle)
@@ -194,21 +177,10 @@ class RedisPool:
             self._feeding.set()
         return handle
 
-    @contextlib.contextmanager
-    def place(self) -> Iterator[None]:
-        """Hold a place while a request gets ready (as `DreamPool.place`); refuses at once
-        with `QueueFull`, `Interrupted` or `Unavailable`."""
-        if self._closing:
-            raise Interrupted()
+    def _check_open(self) -> None:
+        super()._check_open()
         if not self._available:
             raise Unavailable()
-        if len(self._queue) + self._reserved - self._free() >= self.max_queue:
-            raise QueueFull(self.max_queue)
-        self._reserved += 1
-        try:
-            yield
-        finally:
-            self._reserved -= 1
 
     def cancel(self, job_id: str) -> bool:
         """Cancel a queued or running job, on whichever host; False if it ended already."""
@@ -218,9 +190,6 @@ class RedisPool:
         self._queue.remove(job_id)
         self._finish(handle, error=Cancelled())
         return True
-
-    def position(self, job_id: str) -> int:
-        return self._queue.position(job_id) or 0
 
     async def close(self, grace: float = 30.0) -> None:
         """Stop taking jobs; jobs waiting here end `Interrupted` at once, those in arq get
@@ -245,7 +214,7 @@ class RedisPool:
     def stats(self) -> PoolStats:
         alive = len(self._workers)
         busy = sum(r.handle is not None for r in self._remote.values())
-        return PoolStats(workers=alive, alive=alive, idle=self._free(), busy=busy,
+        return PoolStats(workers=alive, alive=alive, idle=self._free_workers(), busy=busy,
                          queued=len(self._queue), restarts=0, outcomes=dict(self._outcomes),
                          backend=self.backend,
                          hosts=dict(Counter(w.host for w in self._workers.values())))
@@ -262,7 +231,7 @@ class RedisPool:
 
     # -- feeding arq from the fair queue --
 
-    def _free(self) -> int:
+    def _free_workers(self) -> int:
         """Workers alive that no job of ours holds: how many more jobs arq may get now."""
         return max(0, len(self._workers) - len(self._remote))
 
@@ -277,7 +246,7 @@ class RedisPool:
 
     async def _feed_some(self) -> None:
         """Move jobs from the fair queue to arq while workers are free."""
-        while self._queue and self._available and self._free() > 0 and not self._closing:
+        while self._queue and self._available and self._free_workers() > 0 and not self._closing:
             handle = self._queue.pop()
             job = handle.job
             remote = self._remote[job.job_id] = _Remote(job, handle, in_redis=False)
@@ -504,7 +473,6 @@ class RedisPool:
         """The one place a job ends: out of the pool, settled, counted; a job still in arq
         is aborted (`abandon`) and followed until arq ends it, to delete what it leaves."""
         job_id = handle.job_id
-        self._jobs.pop(job_id, None)
         if (timer := self._timers.pop(job_id, None)) is not None:
             timer.cancel()
         remote = self._remote.get(job_id)
@@ -512,11 +480,7 @@ class RedisPool:
             remote.handle = None
             if abandon:
                 self._spawn(self._abort(job_id))
-        status = handle.settle(result=result, error=error)
-        self._outcomes[status.value] += 1
-        ran = time.monotonic() - handle.started_at if handle.started_at else 0.0
-        log.info("job %s of user %s: %s after %.1fs running%s", job_id, handle.job.user_id,
-                 status.value, ran, f" ({error})" if error else "")
+        self._settle(handle, result, error)
 
     async def _abort(self, job_id: str) -> None:
         """Tell arq to drop the job, queued or running (its workers look every poll)."""
