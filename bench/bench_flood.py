@@ -32,6 +32,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.dreambot import World, is_status, photo  # noqa: E402
+from bench.load import SAMPLE_S, rss_kib  # noqa: E402
 from discordlocal import FakeDiscord  # noqa: E402
 from discordlocal.client import TOKEN  # noqa: E402
 
@@ -67,7 +68,7 @@ async def bench(args: argparse.Namespace) -> dict:
             bot = await start_bot_process(fake, Path(data), args.max_queue)
             try:
                 await fill_the_queue(worlds[0], args.max_queue + 1, small)
-                baseline = rss_of(bot.pid)
+                baseline = rss_kib(bot.pid)
                 peak = Peak(bot.pid)
                 peak.start()
                 started = time.monotonic()
@@ -127,7 +128,7 @@ class Peak:
     """The largest resident memory of process `pid`, sampled every 20 ms."""
 
     def __init__(self, pid: int) -> None:
-        self.pid, self.kib, self._task = pid, rss_of(pid), None
+        self.pid, self.kib, self._task = pid, rss_kib(pid), None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -138,16 +139,8 @@ class Peak:
 
     async def _run(self) -> None:
         while True:
-            self.kib = max(self.kib, rss_of(self.pid))
-            await asyncio.sleep(0.02)
-
-
-def rss_of(pid: int) -> int:
-    """Resident memory of process `pid` (Linux /proc), KiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+            self.kib = max(self.kib, rss_kib(self.pid))
+            await asyncio.sleep(SAMPLE_S)
 
 
 def noise_png(mb: float) -> tuple[str, bytes, str]:

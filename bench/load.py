@@ -122,9 +122,9 @@ class _Sampler:
             await asyncio.sleep(SAMPLE_S)
 
 
-def rss_kib() -> int:
-    """Resident memory of this process now (Linux /proc), KiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
+def rss_kib(pid: int | str = "self") -> int:
+    """Resident memory of process `pid` (this one by default) now, from Linux /proc, KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
-    raise RuntimeError("no VmRSS in /proc/self/status")
+    raise RuntimeError(f"no VmRSS in /proc/{pid}/status")

@@ -427,7 +427,9 @@ async def test_timeout_fails_the_job_and_frees_the_worker(pool, jpeg, monkeypatc
     restarts = pool.stats().restarts
     monkeypatch.setattr(pool, "job_timeout", 3.0)
     slow = pool.submit(job("ann", jpeg, SLOW))
-    await first_progress(slow)
+    taken = asyncio.Event()
+    slow.on_running(taken.set)  # the timeout counts from here: no wait for a step that may come late
+    await taken.wait()
     [pid] = worker_pids()
     os.kill(pid, signal.SIGSTOP)  # the dream outlasts the timeout however fast the machine
     try:

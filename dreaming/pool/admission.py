@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 
-from dreaming.errors import DreamError, Interrupted, QueueFull, UserLimit
+from dreaming.errors import Cancelled, DreamError, Interrupted, QueueFull, UserLimit
 from dreaming.jobs import DreamJob, DreamResult, JobStatus
 from dreaming.pool.fair_queue import FairQueue
 from dreaming.pool.handle import JobHandle
@@ -80,6 +80,21 @@ class FairAdmission:
         return handle
 
     def cancel(self, job_id: str) -> bool:
+        """Cancel a queued or running job, wherever it runs; False if the pool doesn't hold
+        it (any more). The member's answer is at once; the worker is told to stop."""
+        handle = self._jobs.get(job_id)
+        if handle is None:
+            return False
+        self._queue.remove(job_id)
+        self._finish(handle, error=Cancelled())
+        self._stop_running(job_id)
+        return True
+
+    def _stop_running(self, job_id: str) -> None:
+        """Tell the worker dreaming `job_id` (if one is) to drop it."""
+
+    def _finish(self, handle: JobHandle, *, result: DreamResult | None = None,
+                error: DreamError | None = None) -> None:
         raise NotImplementedError
 
     def _settle(self, handle: JobHandle, result: DreamResult | None, error: DreamError | None) -> JobStatus:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from dreaming.errors import (
-    Cancelled, DreamError, DreamTimeout, Interrupted, WorkerCrashed,
+    DreamError, DreamTimeout, Interrupted, WorkerCrashed,
 )
 from dreaming.jobs import DreamJob, DreamResult
 from dreaming.pool.admission import FairAdmission
@@ -139,17 +139,10 @@ class DreamPool(FairAdmission):
     def _free_workers(self) -> int:
         return sum(w.state is WorkerState.idle for w in self._workers.values())
 
-    def cancel(self, job_id: str) -> bool:
-        """Cancel a queued or running job; False if the pool doesn't hold it (any more)."""
-        handle = self._jobs.get(job_id)
-        if handle is None:
-            return False
-        self._queue.remove(job_id)
-        self._finish(handle, error=Cancelled())
+    def _stop_running(self, job_id: str) -> None:
         for worker in self._workers.values():
             if worker.job_id == job_id and worker.state is WorkerState.busy:
                 self._stop_job(worker)
-        return True
 
     async def close(self, grace: float = 30.0) -> None:
         """Stop taking jobs, give running ones `grace` seconds, then interrupt them and

@@ -182,15 +182,6 @@ class RedisPool(FairAdmission):
         if not self._available:
             raise Unavailable()
 
-    def cancel(self, job_id: str) -> bool:
-        """Cancel a queued or running job, on whichever host; False if it ended already."""
-        handle = self._jobs.get(job_id)
-        if handle is None:
-            return False
-        self._queue.remove(job_id)
-        self._finish(handle, error=Cancelled())
-        return True
-
     async def close(self, grace: float = 30.0) -> None:
         """Stop taking jobs; jobs waiting here end `Interrupted` at once, those in arq get
         `grace` s, then end `Interrupted` too. Those are left running in arq: the next run
