@@ -40,8 +40,9 @@ import tensorflow as tf
 from dreaming.errors import Cancelled
 from dreaming.images import fit_within, from_array, to_array
 from dreaming.jobs import DreamResult, Progress
-from dreaming.model import LAYER_STRIDE, MIN_INPUT_SIDE, DreamModel
+from dreaming.model import DreamModel
 from dreaming.params import DreamParams, LayerTerm, validate
+from dreaming.plan import LAYER_STRIDE, plan_dream, tile_spans
 
 #: Activation-map border (px) left out of the objective: edges would otherwise dominate.
 BORDER = 2
@@ -59,11 +60,10 @@ def dream(image: np.ndarray, params: DreamParams, *, model: DreamModel,
     seed = params.seed if params.seed is not None else secrets.randbelow(2**32)
     params = params.replace(seed=seed, precision=model.resolve(params.precision))
     rng = np.random.default_rng(seed)
+    plan = plan_dream(image.shape[:2], params)
     fitted = to_array(fit_within(from_array(image), params.max_side))
-    base, out_size = tf.constant(_to_network_range(fitted)), fitted.shape[:2]
-    base = _resize(base, _work_size(out_size))  # tiny images are dreamt at the minimum size
-
-    shapes = octave_shapes(tuple(base.shape[:2]), params.octaves, params.octave_scale)
+    base = _resize(tf.constant(_to_network_range(fitted)), plan.work_size)
+    shapes, out_size = list(plan.shapes), plan.out_size
     tracker = _Tracker(shapes, params.steps, progress)
     step_fn = compiled_step(model, params)
     kernels = smoothing_kernels(params.smoothing)
@@ -82,17 +82,6 @@ def dream(image: np.ndarray, params: DreamParams, *, model: DreamModel,
     result = _to_uint8(_resize(img, out_size).numpy())
     return DreamResult(image=result, params=params, losses=tuple(tracker.losses),
                        seconds=time.monotonic() - tracker.started)
-
-
-def octave_shapes(size: tuple[int, int], octaves: int, scale: float) -> list[tuple[int, int]]:
-    """Octave sizes, smallest first, ending at `size`; none smaller than the network's minimum."""
-    height, width = size
-    shapes = []
-    for k in reversed(range(octaves)):
-        shape = (round(height / scale**k), round(width / scale**k))
-        if min(shape) >= MIN_INPUT_SIDE:
-            shapes.append(shape)
-    return shapes or [size]
 
 
 def gradient_step(step_fn, img: tf.Tensor, tiles: tuple[tf.Tensor, tf.Tensor],
@@ -177,7 +166,7 @@ def tile_grid(size: tuple[int, int], tile: int) -> tuple[tf.Tensor, tf.Tensor]:
     Each side splits into equal parts no smaller than the network's minimum input;
     one part per side means no tiling at all.
     """
-    return tuple(tf.constant(_spans(side, tile), tf.int32) for side in size)
+    return tuple(tf.constant(tile_spans(side, tile), tf.int32) for side in size)
 
 
 def smoothing_kernels(sigma: float) -> tuple[tf.Tensor, ...]:
@@ -260,20 +249,6 @@ def _inner(act: tf.Tensor) -> tf.Tensor:
     h, w = tf.shape(act)[1], tf.shape(act)[2]
     bh, bw = tf.minimum(BORDER, (h - 1) // 2), tf.minimum(BORDER, (w - 1) // 2)
     return act[:, bh:h - bh, bw:w - bw, :]
-
-
-def _spans(size: int, tile: int) -> list[tuple[int, int]]:
-    parts = max(1, min(math.ceil(size / tile), size // MIN_INPUT_SIDE))
-    edges = np.linspace(0, size, parts + 1).round().astype(int)
-    return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:])]
-
-
-def _work_size(size: tuple[int, int]) -> tuple[int, int]:
-    short = min(size)
-    if short >= MIN_INPUT_SIDE:
-        return size
-    factor = MIN_INPUT_SIDE / short
-    return (max(MIN_INPUT_SIDE, round(size[0] * factor)), max(MIN_INPUT_SIDE, round(size[1] * factor)))
 
 
 def _resize(img: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:

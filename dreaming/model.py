@@ -32,11 +32,6 @@ from dreaming.errors import WeightsError
 
 log = logging.getLogger(__name__)
 
-#: InceptionV3's smallest input side: below it the deepest blocks have no pixels left.
-MIN_INPUT_SIDE = 75
-#: Pixels of input per activation pixel (the network's total stride) at each block:
-#: mixed0-2 sit after three stride-2 stages, mixed3-7 after four, mixed8-10 after five.
-LAYER_STRIDE = {f"mixed{i}": 8 if i <= 2 else 16 if i <= 7 else 32 for i in range(11)}
 #: CPU flags (Linux /proc/cpuinfo) of instructions that compute bfloat16 natively.
 BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 

@@ -6,10 +6,11 @@ import threading
 import numpy as np
 import pytest
 
-from dreaming.engine import dream, octave_shapes, smooth_gradient
+from dreaming.engine import dream, smooth_gradient
+from dreaming.plan import octave_shapes
 from dreaming.errors import Cancelled
 from dreaming.layers import parse_layer_spec
-from dreaming.model import MIN_INPUT_SIDE
+from dreaming.plan import MIN_INPUT_SIDE
 from dreaming.params import DreamParams
 
 pytestmark = pytest.mark.slow
