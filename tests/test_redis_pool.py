@@ -317,6 +317,9 @@ async def test_a_restarted_bot_adopts_its_jobs_in_redis_and_sweeps_the_rest(
     before = new_pool(redis_server)
     await before.start()
     await until(lambda: before.stats().alive == 2, "workers seen", 30)
+    # Both workers free (an earlier test's aborted dream may still be ending on one): else
+    # `kept` would wait for `dropped`'s worker, and `dropped` could end before the bot stops.
+    await until(lambda: sum(w.job is None for w in remote_workers.alive()) == 2, "both workers free", 120)
     kept, dropped = job("ann", jpeg, LONGER), job("bob", jpeg, SLOW)
     handles = [before.submit(dropped)]
     await first_progress(handles[0])
