@@ -22,6 +22,7 @@ from datetime import datetime, timedelta, timezone
 
 import aiohttp
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from dreaming.pool import DreamPool
@@ -29,6 +30,7 @@ from dreaming.pool.interface import Pool
 from dreaming.pool.redis_pool import RedisPool
 from dreaming.presets import Preset, load_presets
 
+from bot import i18n
 from bot.api_base import discover_gateway, use_api_base
 from bot.config import Config, ConfigError
 from bot.gateway import connect, wait_for_gateway
@@ -38,6 +40,8 @@ from bot.ops.metrics import Metrics
 from bot.dream.recovery import recover_jobs
 from bot.dream.runner import DreamRunner
 from bot.dream.views import DYNAMIC_ITEMS
+from bot.i18n.commands import CommandTranslator
+from bot.moderation.pickers import DYNAMIC_ITEMS as PICKERS
 from bot.store import Store, StoredJob
 
 log = logging.getLogger(__name__)
@@ -51,6 +55,14 @@ REPLY_GRACE = 10.0
 JOB_RETENTION = timedelta(days=7)
 #: how often finished jobs past `JOB_RETENTION` are deleted while the bot runs
 PRUNE_EVERY = timedelta(hours=1)
+class DreamTree(app_commands.CommandTree):
+    """The bot's slash commands: each interaction is answered in its member's language."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        i18n.use(interaction.locale)  # before the command, its checks and its error handler
+        return True
+
+
 class DreamBot(commands.Bot):
     """A commands.Bot that owns the dream pool, the store, presets and an HTTP session for downloads.
 
@@ -67,7 +79,7 @@ class DreamBot(commands.Bot):
         super().__init__(command_prefix=config.discord.prefix or commands.when_mentioned, intents=intents,
                          allowed_mentions=discord.AllowedMentions(everyone=False, roles=False, users=False,
                                                                   replied_user=True),
-                         help_command=None)
+                         help_command=None, tree_cls=DreamTree)
         self.config, self.pool, self.presets, self.store = config, pool, presets, store
         self.metrics = Metrics(pool.stats)
         self.http_session: aiohttp.ClientSession | None = None
@@ -82,8 +94,9 @@ class DreamBot(commands.Bot):
                                   metrics=self.metrics, http=self.http_session)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(*DYNAMIC_ITEMS)  # buttons from before a restart keep working
+        self.add_dynamic_items(*DYNAMIC_ITEMS, *PICKERS)  # buttons from before a restart keep working
         self.tree.on_error = self.on_app_command_error
+        await self.tree.set_translator(CommandTranslator())  # Discord shows commands in each member's language
         if self.config.discord.sync_commands:
             await self._sync_commands()
         # Finished jobs hold attachment URLs and ids: keep them only as long as they help,
@@ -116,6 +129,12 @@ class DreamBot(commands.Bot):
             await self.tree.sync(guild=guild)
         else:
             await self.tree.sync()
+
+    async def invoke(self, ctx: commands.Context) -> None:
+        """A prefix command answers in its server's language (a hybrid command used as a slash
+        command speaks its member's, set by `DreamTree`); in DMs, English."""
+        i18n.use(ctx.interaction.locale if ctx.interaction else getattr(ctx.guild, "preferred_locale", None))
+        await super().invoke(ctx)
 
     async def on_command_error(self, ctx: commands.Context, error: commands.CommandError) -> None:
         if isinstance(error, commands.CommandNotFound):

@@ -1,10 +1,11 @@
 """The bot's own error types (data, no prose) and the one handler that turns any failure
 into a reply.
 
-The words are in `bot.dream.messages` (`error_text`): the engine's errors read as
-`dreaming.messages` says, except where the bot speaks in its own voice (the busy reply,
-server rules). Anything else is a bug: logged with its traceback and answered with a
-short generic line, never the trace.
+The words are in `bot.dream.messages` (`error_text`), in the member's language (`bot.i18n`):
+the engine's errors read as `dreaming.messages` says (in English), except where the bot speaks
+in its own voice (the busy reply, server rules, a channel or role it can't find). Anything
+else is a bug: logged with its traceback and answered with a short generic line, never the
+trace.
 """
 from __future__ import annotations
 
@@ -56,10 +57,14 @@ def reply_for(error: BaseException, *, job_id: str | None = None) -> str:
     """One line to show the user for `error`."""
     while getattr(error, "original", None) is not None:  # CommandInvokeError, HybridCommandError & co.
         error = error.original
+    if isinstance(error, commands.BadUnionArgument) and error.errors:  # e.g. no text channel nor forum by that name
+        error = error.errors[0]
     if isinstance(error, DreamError):
         return f"⚠️ {messages.error_text(error)}"
     if isinstance(error, (commands.CommandOnCooldown, app_commands.CommandOnCooldown)):
         return f"⏳ {messages.try_again_in(error.retry_after)}"
+    if isinstance(error, (commands.ChannelNotFound, commands.RoleNotFound)):
+        return f"⚠️ {messages.error_text(error)}"
     if isinstance(error, (commands.CheckFailure, app_commands.CheckFailure)):
         return f"⛔ {error}" if str(error) else f"⛔ {messages.NOT_HERE}"
     if isinstance(error, commands.UserInputError):  # its text may quote what the user typed

@@ -7,8 +7,9 @@ Spacebar); the tests and benchmarks drive bots through it; and the playground
 (`bot.playground`, with the page in `discordlocal.web`) ships it to users, so people try a bot
 and moderators rehearse its settings without a Discord account. It is generic: it serves any
 discord.py client (guilds, channels with permission overwrites, threads and forum posts,
-DMs, members and roles; messages with uploads and `enforce_nonce`; slash commands, message
-context menus, buttons, modals and autocomplete; gateway resume and refused connections;
+DMs, members and roles; messages with uploads and `enforce_nonce`; slash commands (with their
+localisations), message context menus, buttons, select menus, modals and autocomplete; users'
+and servers' locales; gateway resume and refused connections;
 rate limits, lost responses and other injected faults), and knows nothing about Dreambot. It imports no project code, except `client.py`, which uses
 `bot.api_base` to point discord.py at the server (tests/test_architecture.py holds it to that).
 

@@ -24,6 +24,10 @@ APPLICATION_COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 CHAT_INPUT, USER_COMMAND, MESSAGE_COMMAND = 1, 2, 3
 #: Component types in modals: an action row, a text input, a label around one component.
 ACTION_ROW, TEXT_INPUT, LABEL = 1, 4, 18
+#: Select menus (component types): of strings, users, roles, users and roles, channels; and the
+#: option type whose objects each one's picks are (`resolved` holds them as it does for options).
+STRING_SELECT, USER_SELECT, ROLE_SELECT, MENTIONABLE_SELECT, CHANNEL_SELECT = 3, 5, 6, 7, 8
+_PICKS = {USER_SELECT: 6, ROLE_SELECT: 8, MENTIONABLE_SELECT: 9, CHANNEL_SELECT: 7}
 #: The callback type that opens a modal.
 MODAL = 9
 #: Interaction contexts: a server, the bot's DM, another DM or group.
@@ -134,7 +138,43 @@ class Actors:
         extra = {"message": payloads.message(self.state, msg)}
         return await self._dispatch(COMPONENT, msg.guild_id, msg.channel_id, user_id, data, extra, message_id)
 
+    async def choose(self, message_id: int, custom_id: str, user_id: int, values: list[int | str]) -> InteractionRecord:
+        """Pick `values` in the select menu `custom_id` on a message and submit, as Discord sends it:
+        `component_type`, `values` (ids as strings) and, for user, role, mentionable and channel
+        selects, the picked objects in `resolved`. Like Discord's client, it refuses a pick the
+        menu would not offer: fewer than `min_values` or more than `max_values`, an option the
+        menu lacks, a channel of a type outside `channel_types`, something not in the server."""
+        msg = self.state.messages[message_id]
+        menu = _component(msg.components, custom_id)
+        if menu is None or menu["type"] not in (STRING_SELECT, *_PICKS):
+            raise ValueError(f"no select menu {custom_id!r} on message {message_id}: {msg.components}")
+        low, high = menu.get("min_values", 1), menu.get("max_values", 1)
+        if not low <= len(values) <= high:
+            raise ValueError(f"select {custom_id!r} takes {low} to {high} values, not {len(values)}")
+        resolved: dict = {}
+        for value in values:
+            self._check_pick(msg.guild_id, menu, value)
+            if menu["type"] in _PICKS:
+                self._resolve(msg.guild_id, msg.channel_id, _PICKS[menu["type"]], int(value), resolved)
+        data: dict = {"custom_id": custom_id, "component_type": menu["type"], "values": [str(v) for v in values]}
+        if resolved:
+            data["resolved"] = resolved
+        extra = {"message": payloads.message(self.state, msg)}
+        return await self._dispatch(COMPONENT, msg.guild_id, msg.channel_id, user_id, data, extra, message_id)
+
     # --- helpers --------------------------------------------------------------------------
+
+    def _check_pick(self, guild_id: int | None, menu: dict, value: int | str) -> None:
+        if menu["type"] == STRING_SELECT:
+            if str(value) not in [o["value"] for o in menu.get("options", [])]:
+                raise ValueError(f"select {menu['custom_id']!r} has no option {value!r}")
+        elif menu["type"] == CHANNEL_SELECT:
+            channel = self.state.channels.get(int(value))
+            if channel is None or channel.guild_id != guild_id:
+                raise ValueError(f"no channel {value} in guild {guild_id}")
+            if menu.get("channel_types") and channel.type not in menu["channel_types"]:
+                raise ValueError(f"select {menu['custom_id']!r} offers channel types {menu['channel_types']}, "
+                                 f"not {channel.type}")
 
     def _require_bot(self) -> None:
         if not self.gateway.sessions:
@@ -152,7 +192,7 @@ class Actors:
             "id": str(rec.id), "application_id": str(self.state.application_id), "type": kind,
             "token": rec.token, "version": 1, "data": data, "channel_id": str(channel_id),
             "channel": payloads.channel(channel, self.state.users.get(channel.recipient_id or 0)),
-            "locale": "en-US", "entitlements": [],
+            "locale": self.state.users[user_id].locale, "entitlements": [],
         }
         if guild_id is None:
             rec.payload.update(user=payloads.user(self.state.users[user_id]), context=BOT_DM_CONTEXT,
@@ -164,10 +204,11 @@ class Actors:
             if user_id not in guild.members:
                 raise ValueError(f"user {user_id} is not a member of guild {guild_id}")
             rec.payload.update({
-                "guild_id": str(guild_id), "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
+                "guild_id": str(guild_id),
+                "guild": {"id": str(guild_id), "locale": guild.preferred_locale, "features": []},
                 "member": payloads.member(self.state, guild, user_id, with_permissions=True, channel_id=channel_id),
                 "app_permissions": str(self.state.permissions_in(channel_id, self.state.bot.id)),
-                "guild_locale": "en-US", "context": GUILD_CONTEXT,
+                "guild_locale": guild.preferred_locale, "context": GUILD_CONTEXT,
                 "authorizing_integration_owners": {"0": str(guild_id)},
                 "attachment_size_limit": guild.filesize_limit, **(extra or {}),
             })
@@ -244,6 +285,16 @@ def _text_inputs(components: list[dict]) -> list[dict]:
         if component.get("component"):
             found += _text_inputs([component["component"]])
     return found
+
+
+def _component(components: list[dict], custom_id: str) -> dict | None:
+    """The component with `custom_id`, in rows or not."""
+    for component in components:
+        if component.get("custom_id") == custom_id:
+            return component
+        if (found := _component(component.get("components", []), custom_id)) is not None:
+            return found
+    return None
 
 
 def _custom_ids(components: list[dict]) -> list[str]:

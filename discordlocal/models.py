@@ -49,6 +49,8 @@ class User:
     username: str
     bot: bool = False
     global_name: str | None = None
+    #: the language of the user's Discord client, sent as interactions' `locale`
+    locale: str = "en-US"
 
 
 @dataclass
@@ -116,6 +118,8 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
     channel_ids: list[int] = field(default_factory=list)
+    #: the server's language (Server Settings > Community), sent as `preferred_locale` and `guild_locale`
+    preferred_locale: str = "en-US"
 
     def permissions_of(self, user_id: int) -> int:
         """Guild-level permissions (no channel overwrites): owner and admins get everything."""

@@ -75,7 +75,7 @@ def guild_create(state: FakeState, guild: Guild, *, all_members: bool) -> dict:
         "id": str(guild.id), "name": guild.name, "icon": None, "owner_id": str(guild.owner_id),
         "unavailable": False, "member_count": len(guild.members), "large": False,
         "verification_level": 0, "default_message_notifications": 0, "explicit_content_filter": 0,
-        "features": [], "mfa_level": 0, "premium_tier": 0, "preferred_locale": "en-US",
+        "features": [], "mfa_level": 0, "premium_tier": 0, "preferred_locale": guild.preferred_locale,
         "system_channel_id": None, "afk_timeout": 300, "nsfw_level": 0, "emojis": [], "stickers": [],
         "roles": [role(r) for r in guild.roles.values()],
         "channels": [channel(state.channels[c]) for c in guild.channel_ids],

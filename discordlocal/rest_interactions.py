@@ -10,12 +10,12 @@ How Discord behaves here, and so the fake:
 """
 from __future__ import annotations
 
-import re
 import time
 
 from aiohttp import web
 
 from . import payloads
+from .locales import SLASH_NAME, check_localizations
 from .messaging import Messaging
 from .models import EPHEMERAL, LOADING, InteractionRecord, StoredMessage, next_id
 from .state import FakeState
@@ -23,7 +23,8 @@ from .web_utils import DiscordError, Upload, json_response, read_upload
 
 # Callback types (Discord's InteractionResponseType).
 MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 5, 6, 7
-_NAME = re.compile(r"^[-_\w]{1,32}$")
+#: what an option shares with a command, for the same checks
+_CHECKED = ("name", "description", "name_localizations", "description_localizations")
 
 
 class InteractionRoutes:
@@ -191,10 +192,11 @@ def _check_command(body: dict, where: str = "command") -> None:
     if not chat_input and (not 1 <= len(name) <= 32 or body.get("description") or body.get("options")):
         raise DiscordError(400, 50035, f"Invalid Form Body: {where} {name!r}: a context menu has a 1-32 character "
                                        "name, and no description or options")
-    if chat_input and (not _NAME.match(name) or name != name.lower()):
+    if chat_input and (not SLASH_NAME.match(name) or name != name.lower()):
         raise DiscordError(400, 50035, f"Invalid Form Body: {where}.name: {name!r} is not a valid name")
     if chat_input and not 1 <= len(body.get("description", "")) <= 100:
         raise DiscordError(400, 50035, f"Invalid Form Body: {where} {name}: description must be 1-100 characters")
+    check_localizations(body, f"{where} {name}", slash_name=chat_input)
     options = body.get("options") or []
     if len(options) > 25:
         raise DiscordError(400, 50035, f"Invalid Form Body: {where} {name}: more than 25 options")
@@ -203,8 +205,7 @@ def _check_command(body: dict, where: str = "command") -> None:
         if option.get("type") in (1, 2):
             _check_command({**option, "type": 1}, f"{where} {name}")
             continue
-        _check_command({"name": option.get("name", ""), "description": option.get("description", "")},
-                       f"{where} {name} option")
+        _check_command({key: option[key] for key in _CHECKED if key in option}, f"{where} {name} option")
         if option.get("required"):
             if seen_optional:
                 raise DiscordError(400, 50035, f"Invalid Form Body: {where} {name}: required options must come first")

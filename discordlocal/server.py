@@ -129,11 +129,12 @@ class FakeDiscord:
     def add_guild(self, name: str = "Test Guild", *, owner_id: int | None = None,
                   filesize_limit: int = DEFAULT_FILESIZE_LIMIT,
                   everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS, bot_permissions: int = 0,
-                  guild_id: int | None = None) -> Guild:
-        """`guild_id` (like the `*_id` of the other helpers) fixes the id instead of a fresh snowflake."""
+                  guild_id: int | None = None, preferred_locale: str = "en-US") -> Guild:
+        """`guild_id` (like the `*_id` of the other helpers) fixes the id instead of a fresh snowflake;
+        `preferred_locale` is the server's language (a Discord locale such as "de")."""
         return self.state.add_guild(name, owner_id=owner_id, filesize_limit=filesize_limit,
                                     everyone_permissions=everyone_permissions, bot_permissions=bot_permissions,
-                                    guild_id=guild_id)
+                                    guild_id=guild_id, preferred_locale=preferred_locale)
 
     def add_channel(self, guild_id: int, name: str = "general", *, type: int = 0,
                     channel_id: int | None = None) -> Channel:
@@ -170,9 +171,10 @@ class FakeDiscord:
         return self.state.permissions_in(channel_id, user_id)
 
     def add_user(self, username: str, *, guilds: list[int] = (), bot: bool = False,
-                 user_id: int | None = None) -> User:
-        """A user, made a member (no extra roles) of each guild in `guilds`."""
-        user = self.state.add_user(username, bot=bot, user_id=user_id)
+                 user_id: int | None = None, locale: str = "en-US") -> User:
+        """A user, made a member (no extra roles) of each guild in `guilds`; `locale` is their
+        Discord client's language, which their interactions carry."""
+        user = self.state.add_user(username, bot=bot, user_id=user_id, locale=locale)
         for guild_id in guilds:
             self.state.add_member(guild_id, user.id)
         return user
@@ -207,6 +209,10 @@ class FakeDiscord:
 
     async def click_button(self, message_id: int, custom_id: str, user_id: int, **kwargs) -> InteractionRecord:
         return await self.actors.click_button(message_id, custom_id, user_id, **kwargs)
+
+    async def choose(self, message_id: int, custom_id: str, user_id: int, values: list[int | str]) -> InteractionRecord:
+        """Pick `values` (ids, or a string select's option values) in a select menu on a message."""
+        return await self.actors.choose(message_id, custom_id, user_id, values)
 
     async def invoke_message_command(self, channel_id: int, user_id: int, name: str,
                                      target_id: int) -> InteractionRecord:

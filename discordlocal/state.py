@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from .locales import check_locale
 from .models import (
     DEFAULT_EVERYONE_PERMISSIONS, DEFAULT_FILESIZE_LIMIT, DM, MEMBER_OVERWRITE, ROLE_OVERWRITE, Channel, Guild,
     InteractionRecord, Member, Overwrite, Role, StoredFile, StoredMessage, User, next_id,
@@ -55,21 +56,23 @@ class FakeState:
 
     # --- creation -------------------------------------------------------------------------
 
-    def add_user(self, username: str, *, bot: bool = False, user_id: int | None = None) -> User:
-        user = User(user_id or next_id(), username, bot=bot)
+    def add_user(self, username: str, *, bot: bool = False, user_id: int | None = None,
+                 locale: str = "en-US") -> User:
+        user = User(user_id or next_id(), username, bot=bot, locale=check_locale(locale))
         self.users[user.id] = user
         self.changed()
         return user
 
     def add_guild(self, name: str, *, owner_id: int | None = None, filesize_limit: int = DEFAULT_FILESIZE_LIMIT,
                   everyone_permissions: int = DEFAULT_EVERYONE_PERMISSIONS,
-                  bot_permissions: int = 0, guild_id: int | None = None) -> Guild:
+                  bot_permissions: int = 0, guild_id: int | None = None, preferred_locale: str = "en-US") -> Guild:
         """A guild with an @everyone role, the bot as a member (its role adds `bot_permissions`).
 
         `guild_id` (and the other `*_id` arguments below) fix an id, so that a world rebuilt on
         every start keeps its ids, and with them what a bot stored about it.
         """
-        guild = Guild(guild_id or next_id(), name, owner_id or self.owner.id, filesize_limit)
+        guild = Guild(guild_id or next_id(), name, owner_id or self.owner.id, filesize_limit,
+                      preferred_locale=check_locale(preferred_locale))
         guild.roles[guild.id] = Role(guild.id, "@everyone", everyone_permissions)
         self.guilds[guild.id] = guild
         bot_role = self.add_role(guild.id, self.bot.username, bot_permissions, position=1)

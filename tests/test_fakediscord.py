@@ -595,3 +595,53 @@ async def test_refused_gateway_connections_are_counted_then_served(fake, refusal
         async with session.ws_connect(url) as ws:
             assert json.loads((await ws.receive()).data)["op"] == 10  # HELLO
     assert fake.gateway.refused == 2
+
+
+# -- locales ------------------------------------------------------------------------------------
+
+class Names(app_commands.Translator):
+    """Translates (locale, English text) pairs; anything else stays English."""
+
+    def __init__(self, names: dict[tuple[str, str], str]) -> None:
+        self.names = names
+
+    async def translate(self, string, locale, context):
+        return self.names.get((locale.value, string.message))
+
+
+async def test_users_and_servers_locales_reach_the_client(fake, start_client):
+    guild = fake.add_guild("Gilde", preferred_locale="de")
+    channel = fake.add_channel(guild.id, "allgemein")
+    hans = fake.add_user("hans", guilds=[guild.id], locale="fr")
+    bot = await start_client(EchoBot())
+    await bot.tree.sync()
+    seen: list[discord.Interaction] = []
+
+    async def heard(interaction: discord.Interaction) -> None:
+        seen.append(interaction)
+    bot.add_listener(heard, "on_interaction")
+
+    await fake.invoke_slash(guild.id, channel.id, hans.id, "settings show")
+    await fake.wait_until(lambda: seen, what="the interaction")
+
+    assert bot.get_guild(guild.id).preferred_locale is discord.Locale.german
+    assert (seen[0].locale, seen[0].guild_locale) == (discord.Locale.french, discord.Locale.german)
+    with pytest.raises(ValueError, match="not a Discord locale"):
+        fake.add_user("x", locale="german")
+
+
+async def test_command_localisations_are_stored_and_checked_as_discord_does(fake, start_client, echo_guild):
+    bot = await start_client(EchoBot())
+    await bot.tree.set_translator(Names({("de", "shout"): "rufen", ("de", "text"): "text",
+                                         ("de", "Describe message"): "Nachricht beschreiben"}))
+    await bot.tree.sync()
+    commands_by_name = {c["name"]: c for c in fake.commands()}
+    assert commands_by_name["shout"]["name_localizations"] == {"de": "rufen"}
+    assert commands_by_name["shout"]["options"][0]["name_localizations"] == {"de": "text"}
+    assert commands_by_name["Describe message"]["name_localizations"] == {"de": "Nachricht beschreiben"}
+
+    for refused in ({("de", "shout"): "Laut Rufen"}, {("de", "text"): "x" * 33}):
+        await bot.tree.set_translator(Names(refused))
+        with pytest.raises(discord.HTTPException) as excinfo:
+            await bot.tree.sync()
+        assert (excinfo.value.status, excinfo.value.code) == (400, 50035)

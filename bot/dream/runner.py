@@ -7,12 +7,13 @@ failure ends in one clear reply; the event loop never waits on image work.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import io
 import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -66,6 +67,9 @@ class _Job:
     acked: bool = False  #: the member was told it is queued: what follows is the job's outcome
     answered: bool = False  #: its answer went out; nothing else may be posted for it
     claimed: bool = False  #: this run won `claim_delivery`: its answer (result or error) is ours to post
+    work: float = 0.0  #: its estimated units of work, once its image is known
+    clamps: list[Clamp] = field(default_factory=list)  #: what its image's work bound changed (the size)
+    note: str | None = None  #: why its image was padded, if it was
 
 
 class DreamRunner:
@@ -87,7 +91,7 @@ class DreamRunner:
         self.downloads = ByteBudget(int(config.limits.download_mb_in_flight * 2**20))
         self._submitted: set[str] = set()  #: live jobs the pool holds (or held)
         self.handles: dict[str, JobHandle] = {}  #: live jobs' handles, by job id
-        self.line = WaitingLine(pool.size, config.dream.progress_interval)
+        self.line = WaitingLine(pool, config.dream.progress_interval)
         self._cancelled: set[str] = set()  #: live jobs cancelled, maybe before the pool had them
         self._in_flight = 0  #: requests between `run()` starting and its last reply
 
@@ -212,11 +216,14 @@ class DreamRunner:
             async with self.downloads.share(max_bytes):  # the most it may be: sizes can lie
                 data = await download(self.http, image, max_bytes)
                 async with self._decodes:  # decoded once, so a bad file is refused before it queues
-                    await asyncio.to_thread(images.decode, data, max_pixels=max_pixels,
-                                            max_side=params.max_side)
+                    decoded = await asyncio.to_thread(images.decode, data, max_pixels=max_pixels,
+                                                      max_side=params.max_side)
             if job.job_id in self._cancelled:  # cancelled while it downloaded
                 raise Cancelled()
-            handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels))
+            params, work, job.clamps = admission.check_work((decoded.height, decoded.width), params, self.config)
+            job.work, job.note = work.units, work.plan.note
+            handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels,
+                                               work=work.units))
         self._submitted.add(job.job_id)
         self.handles[job.job_id] = handle
         self.live.setdefault(job.user_id, set()).add(job.job_id)
@@ -235,19 +242,21 @@ class DreamRunner:
         def queued_text(position: int, eta_s: float | None) -> str:
             return messages.queued(position, replies.slash, self.config.discord.text_prefix, eta_s)
 
-        await replies.ack(queued_text(handle.position, self.line.eta(handle.position)), view)
+        await replies.ack(queued_text(handle.position, self.line.eta(handle)), view)
         job.acked = True
         waiting = asyncio.create_task(self.line.keep_true(handle, replies, view, queued_text))
         reporter = ProgressReporter(replies, self.config.dream.progress_interval, view,
                                      on_start=lambda: asyncio.gather(*recorded))
-        handle.on_progress(reporter.update)
+        # Progress comes from the pool's own task: report it in this request's context (its language).
+        context = contextvars.copy_context()
+        handle.on_progress(lambda progress: context.run(reporter.update, progress))
         try:
             result = await handle.result()
         finally:
             waiting.cancel()
             await reporter.stop()
             await asyncio.gather(waiting, *recorded, return_exceptions=True)
-        self.line.finished(result.seconds)
+        self.line.finished(result.seconds, job.work)
         return await self._deliver(job, result, clamps, replies, settings)
 
     async def _deliver(self, job: _Job, result: DreamResult, clamps: list[Clamp],
@@ -260,7 +269,8 @@ class DreamRunner:
         """
         config = self.config
         reminder = config.dream.privacy_reminder if settings.privacy_reminder is None else settings.privacy_reminder
-        text = messages.result(settings_line(result.params), messages.clamps(clamps), reminder)
+        text = messages.result(settings_line(result.params), messages.clamps(clamps + job.clamps), reminder,
+                               job.note)
         if not await self._claim(job):
             return None
         limit = int(replies.filesize_limit * 0.98)  # headroom for how the server counts
@@ -280,7 +290,7 @@ class DreamRunner:
                 attempt, limit = attempt + 1, smaller
             else:
                 log.info("job %s: delivered %s (%d bytes) in %.1f s", job.job_id, fmt, len(data), result.seconds)
-                self.metrics.job_finished(JobStatus.done.value, result.seconds)
+                self.metrics.job_finished(JobStatus.done.value, result.seconds, job.work)
                 job.answered = True
                 await self.store.mark_finished(job.job_id, JobStatus.done.value, sent.id)
                 return sent

@@ -7,6 +7,9 @@
   image is dreamt again with what the member submits, checked like any request.
 - Compare: the original and the dream side by side, only for whoever pressed it.
 - Delete: removes the result; the requester or a moderator (Manage Messages in this channel) only.
+
+Labels speak the language of whoever the message is for; what a press answers speaks the
+language of whoever pressed (`i18n.Localised`).
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import discord
 
 from dreaming.errors import DreamError
 
+from bot import i18n
 from bot.dream import messages
 from bot.dream.admission import invoker_refusal
 from bot.dream.compare import comparison
@@ -49,11 +53,11 @@ def _may_manage(interaction: discord.Interaction, owner_id: int) -> bool:
     return interaction.user.id == owner_id or interaction.permissions.manage_messages
 
 
-def _button(action: str, owner_id: int, label: str, style: discord.ButtonStyle,
-            extra: str = "") -> discord.ui.Button:
-    """A button whose custom_id is `dreambot:<action>:<owner id>[:<extra>]`."""
+def _button(action: str, owner_id: int, style: discord.ButtonStyle, extra: str = "") -> discord.ui.Button:
+    """A button whose custom_id is `dreambot:<action>:<owner id>[:<extra>]`, labelled in the current language."""
     custom_id = f"dreambot:{action}:{owner_id}" + (f":{extra}" if extra else "")
-    return discord.ui.Button(label=label, style=style, custom_id=custom_id)
+    return discord.ui.Button(label=i18n.t(f"button_{action}"), style=style, custom_id=custom_id)
+
 
 
 async def _owner_or_moderator(interaction: discord.Interaction, owner_id: int) -> bool:
@@ -63,18 +67,18 @@ async def _owner_or_moderator(interaction: discord.Interaction, owner_id: int) -
     return False
 
 
-class CancelButton(discord.ui.DynamicItem[discord.ui.Button],
+class CancelButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
                    template=r"dreambot:cancel:(?P<owner>\d+):(?P<job>[0-9a-f]{12})"):
     def __init__(self, job_id: str, owner_id: int):
         self.job_id, self.owner_id = job_id, owner_id
-        super().__init__(_button("cancel", owner_id, "Cancel", discord.ButtonStyle.danger, job_id))
+        super().__init__(_button("cancel", owner_id, discord.ButtonStyle.danger, job_id))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match):
         return cls(match["job"], int(match["owner"]))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await _owner_or_moderator(interaction, self.owner_id)
+        return await super().interaction_check(interaction) and await _owner_or_moderator(interaction, self.owner_id)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         stopped = interaction.client.pool.cancel(self.job_id)
@@ -82,29 +86,31 @@ class CancelButton(discord.ui.DynamicItem[discord.ui.Button],
             messages.CANCELLED if stopped else messages.NOTHING_TO_CANCEL, ephemeral=True)
 
 
-class DeleteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:delete:(?P<owner>\d+)"):
+class DeleteButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"dreambot:delete:(?P<owner>\d+)"):
     def __init__(self, owner_id: int):
         self.owner_id = owner_id
-        super().__init__(_button("delete", owner_id, "Delete", discord.ButtonStyle.danger))
+        super().__init__(_button("delete", owner_id, discord.ButtonStyle.danger))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match):
         return cls(int(match["owner"]))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return await _owner_or_moderator(interaction, self.owner_id)
+        return await super().interaction_check(interaction) and await _owner_or_moderator(interaction, self.owner_id)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()
         await interaction.message.delete()
 
 
-class DreamAgainButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:again:(?P<owner>\d+)"):
+class DreamAgainButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
+                       template=r"dreambot:again:(?P<owner>\d+)"):
     """Anyone may press it; the new dream is theirs (and counts against their limits)."""
 
     def __init__(self, owner_id: int):
         self.owner_id = owner_id
-        super().__init__(_button("again", owner_id, "Dream again", discord.ButtonStyle.primary))
+        super().__init__(_button("again", owner_id, discord.ButtonStyle.primary))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match):
@@ -121,12 +127,13 @@ class DreamAgainButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dre
         await interaction.client.runner.run(request, InteractionReplies(interaction))
 
 
-class RerollButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:reroll:(?P<owner>\d+)"):
+class RerollButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
+                   template=r"dreambot:reroll:(?P<owner>\d+)"):
     """The same settings on the original image, with a new seed."""
 
     def __init__(self, owner_id: int):
         self.owner_id = owner_id
-        super().__init__(_button("reroll", owner_id, "Reroll", discord.ButtonStyle.secondary))
+        super().__init__(_button("reroll", owner_id, discord.ButtonStyle.secondary))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match):
@@ -146,12 +153,13 @@ class RerollButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambo
         await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
 
 
-class TweakButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:tweak:(?P<owner>\d+)"):
+class TweakButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
+                  template=r"dreambot:tweak:(?P<owner>\d+)"):
     """Opens the Tweak form; anyone may press it, and the new dream is theirs."""
 
     def __init__(self, owner_id: int):
         self.owner_id = owner_id
-        super().__init__(_button("tweak", owner_id, "Tweak", discord.ButtonStyle.secondary))
+        super().__init__(_button("tweak", owner_id, discord.ButtonStyle.secondary))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match):
@@ -163,7 +171,7 @@ class TweakButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot
         await interaction.response.send_modal(TweakForm(interaction.id, interaction.message.content))
 
 
-class TweakForm(discord.ui.Modal):
+class TweakForm(i18n.Localised, discord.ui.Modal):
     """The Tweak form: the result's strength, layer(s) and steps, and a preset to switch to.
 
     Fields left as they were keep this dream's settings (its seed included, so the tweak is
@@ -172,17 +180,17 @@ class TweakForm(discord.ui.Modal):
     `/dream`'s, and a bad one is a note only the member sees.
     """
 
-    FIELDS = ("strength", "preset", "layers", "steps")
+    FIELDS = messages.TWEAK_FIELDS
 
     def __init__(self, opened_by: int, result_text: str):
         # One form per press: discord.py finds a submitted form by its custom_id.
-        super().__init__(title=messages.TWEAK_TITLE, custom_id=f"dreambot:tweak-form:{opened_by}", timeout=900)
+        super().__init__(title=i18n.t("tweak_title"), custom_id=f"dreambot:tweak-form:{opened_by}", timeout=900)
         self.settings = options_from_settings_line(result_text)
         self.inputs: dict[str, discord.ui.TextInput] = {}
         for name in self.FIELDS:
-            field = discord.ui.TextInput(label=messages.TWEAK_LABELS[name], custom_id=name, required=False,
+            field = discord.ui.TextInput(label=messages.tweak_label(name), custom_id=name, required=False,
                                          default=str(self.settings.get(name, ""))[:100] or None, max_length=100,
-                                         placeholder=messages.TWEAK_HINTS[name])
+                                         placeholder=messages.tweak_hint(name))
             self.inputs[name] = field
             self.add_item(field)
 
@@ -213,12 +221,13 @@ class TweakForm(discord.ui.Modal):
         await interaction.client.runner.run(DreamRequest(interaction.user, source, self.options()), replies)
 
 
-class CompareButton(discord.ui.DynamicItem[discord.ui.Button], template=r"dreambot:compare:(?P<owner>\d+)"):
+class CompareButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
+                    template=r"dreambot:compare:(?P<owner>\d+)"):
     """The original and the dream side by side, shown only to whoever pressed it."""
 
     def __init__(self, owner_id: int):
         self.owner_id = owner_id
-        super().__init__(_button("compare", owner_id, "Compare", discord.ButtonStyle.secondary))
+        super().__init__(_button("compare", owner_id, discord.ButtonStyle.secondary))
 
     @classmethod
     async def from_custom_id(cls, interaction, item, match: re.Match):

@@ -7,7 +7,6 @@ admin loosening the slash command's visibility never grants the right to change 
 """
 from __future__ import annotations
 
-import re
 import shlex
 
 import discord
@@ -24,7 +23,6 @@ from bot.dream.options import parse_dream_args
 #: Discord shows at most 25 choices in autocomplete, so a server keeps at most 25 presets.
 MAX_SERVER_PRESETS = 25
 DEFAULT_DESCRIPTION = "A preset of this server"
-_CHANNEL = re.compile(r"<#(\d+)>|(\d+)")
 
 
 def is_moderator(member: discord.abc.User, settings: GuildSettings) -> bool:
@@ -45,17 +43,6 @@ def moderator_only():
             return True
         raise NotModerator(not_moderator_text(settings))
     return commands.check(predicate)
-
-
-def parse_channel(guild: discord.Guild, text: str) -> discord.abc.GuildChannel:
-    """A channel of `guild` from `#name`, a channel mention or an id; `BadArgument` if none."""
-    text = text.strip()
-    match = _CHANNEL.fullmatch(text)
-    channel = (guild.get_channel(int(match[1] or match[2])) if match
-               else discord.utils.get(guild.text_channels, name=text.lstrip("#")))
-    if channel is None:
-        raise commands.BadArgument(f"No channel {text!r} on this server: mention it, e.g. #general.")
-    return channel
 
 
 def preset_body(text: str) -> tuple[dict[str, object], str]:

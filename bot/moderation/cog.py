@@ -2,8 +2,11 @@
 
 One hybrid group serves both styles. Everyone may read `show`; every subcommand that
 changes something (and `history`, which names people) runs `moderator_only()`. Values
-are checked by `setting_text.parse_setting` against the operator's caps; every change
-lands in the store together with its audit entry. Leaving a server deletes its data.
+are checked by `setting_text.parse_setting` against the operator's caps; channels are typed
+options (Discord's own channel list, or `#art` / an id after `!dreamconfig`), and the lists
+of channels and roles can be picked from select menus (`pick`, `bot/moderation/pickers.py`).
+Every change lands in the store together with its audit entry. Leaving a server deletes its
+data. Answers speak the moderator's language (`bot.i18n`).
 """
 from __future__ import annotations
 
@@ -17,10 +20,12 @@ from discord.ext import commands
 from dreaming.errors import BadParam
 from dreaming.presets import make_preset
 
+from bot.i18n import t
 from bot.moderation.guild_settings import SETTINGS, effective_caps
 from bot.moderation.setting_text import format_value, parse_setting
-from bot.moderation.checks import MAX_SERVER_PRESETS, moderator_only, parse_channel, preset_body
-from bot.moderation.messages import fit, history_text, presets_text, show_text
+from bot.moderation.checks import MAX_SERVER_PRESETS, moderator_only, preset_body
+from bot.moderation.messages import fit, history_text, presets_text, setting_help, show_text
+from bot.moderation.pickers import DreamChannel, PickableSetting, picker_text, picker_view
 
 if TYPE_CHECKING:
     from bot.app import DreamBot
@@ -65,12 +70,12 @@ class SettingsCog(commands.Cog, name="Settings"):
         key = key.strip().lower()
         parsed = parse_setting(key, value, self.bot.config.caps, presets=await self._preset_names(ctx.guild.id))
         await self.bot.store.set_guild_value(ctx.guild.id, key, parsed, ctx.author.id)
-        await _answer(ctx, f"Set {key} to {format_value(key, parsed)}.")
+        await _answer(ctx, t("set_done", key=key, value=format_value(key, parsed)))
 
     @set_.autocomplete("key")
     async def key_autocomplete(self, interaction: discord.Interaction, current: str):
-        return [app_commands.Choice(name=f"{k} — {s.help}"[:100], value=k)
-                for k, s in SETTINGS.items() if current.lower() in k][:25]
+        return [app_commands.Choice(name=f"{k} — {setting_help(k)}"[:100], value=k)
+                for k in SETTINGS if current.lower() in k][:25]
 
     @dreamconfig.command(name="reset")
     @app_commands.describe(key="One setting; empty = every setting; 'all' = delete all of this server's data")
@@ -81,21 +86,20 @@ class SettingsCog(commands.Cog, name="Settings"):
         key = key.strip().lower() if key else None
         if key == "all":
             await self.bot.store.delete_guild(gid)
-            await _answer(ctx, "Deleted all of Dreambot's data for this server: settings, presets, "
-                               "history, quotas and pending jobs.")
+            await _answer(ctx, t("deleted_all"))
         elif key is None:
             await self.bot.store.reset_guild(gid, None, actor)
-            await _answer(ctx, "Reset every setting to its default (server presets and history are kept).")
+            await _answer(ctx, t("reset_every"))
         else:
             if key not in SETTINGS:
                 parse_setting(key, "", self.bot.config.caps)  # raises with a suggestion
             new = await self.bot.store.reset_guild(gid, key, actor)
-            await _answer(ctx, f"Reset {key} to {format_value(key, getattr(new, key))}.")
+            await _answer(ctx, t("reset_done", key=key, value=format_value(key, getattr(new, key))))
 
     @reset.autocomplete("key")
     async def reset_autocomplete(self, interaction: discord.Interaction, current: str):
         keys = [*SETTINGS, "all"]
-        return [app_commands.Choice(name=k if k != "all" else "all — delete all of this server's data", value=k)
+        return [app_commands.Choice(name=k if k != "all" else t("reset_all_choice"), value=k)
                 for k in keys if current.lower() in k][:25]
 
     @dreamconfig.command(name="history")
@@ -103,6 +107,15 @@ class SettingsCog(commands.Cog, name="Settings"):
     async def history(self, ctx: commands.Context) -> None:
         """Who changed what, and when (the latest 20 changes)."""
         await _answer(ctx, history_text(await self.bot.store.history(ctx.guild.id)))
+
+    @dreamconfig.command(name="pick")
+    @app_commands.describe(setting="Which list: allowed channels, exempt roles or moderator roles")
+    @moderator_only()
+    async def pick(self, ctx: commands.Context, setting: PickableSetting) -> None:
+        """Pick a setting's channels or roles from Discord's lists: `pick allowed_channels`."""
+        current = getattr(await self.bot.store.get_guild(ctx.guild.id), setting)
+        await ctx.reply(picker_text(setting, current), view=picker_view(setting, current), ephemeral=True,
+                        mention_author=False, allowed_mentions=discord.AllowedMentions.none())
 
     # -- channels ----------------------------------------------------------------
     @dreamconfig.group(name="channels", invoke_without_command=True)
@@ -114,48 +127,45 @@ class SettingsCog(commands.Cog, name="Settings"):
     async def channels_list(self, ctx: commands.Context) -> None:
         """List the channels the bot dreams in."""
         settings = await self.bot.store.get_guild(ctx.guild.id)
-        await _answer(ctx, f"Dreams allowed in: {format_value('allowed_channels', settings.allowed_channels)}.")
+        await _answer(ctx, t("channels_allowed", channels=format_value("allowed_channels", settings.allowed_channels)))
 
     @channels.command(name="add")
     @app_commands.describe(channel="A channel, e.g. #art")
     @moderator_only()
-    async def channels_add(self, ctx: commands.Context, channel: str) -> None:
+    async def channels_add(self, ctx: commands.Context, channel: DreamChannel) -> None:
         """Allow dreams in a channel (the first one added limits dreams to the listed channels)."""
-        found = parse_channel(ctx.guild, channel)
         settings = await self.bot.store.get_guild(ctx.guild.id)
-        new = tuple(dict.fromkeys((*settings.allowed_channels, found.id)))
+        new = tuple(dict.fromkeys((*settings.allowed_channels, channel.id)))
         await self.bot.store.set_guild_value(ctx.guild.id, "allowed_channels", new, ctx.author.id)
-        await _answer(ctx, f"Dreams allowed in: {format_value('allowed_channels', new)}.")
+        await _answer(ctx, t("channels_allowed", channels=format_value("allowed_channels", new)))
 
     @channels.command(name="remove")
     @app_commands.describe(channel="A channel, e.g. #art")
     @moderator_only()
-    async def channels_remove(self, ctx: commands.Context, channel: str) -> None:
+    async def channels_remove(self, ctx: commands.Context, channel: DreamChannel) -> None:
         """Stop dreaming in a channel (removing the last one allows every channel again)."""
-        found = parse_channel(ctx.guild, channel)
         settings = await self.bot.store.get_guild(ctx.guild.id)
-        if found.id not in settings.allowed_channels:
-            raise commands.BadArgument(f"<#{found.id}> is not in the list of allowed channels.")
-        new = tuple(c for c in settings.allowed_channels if c != found.id)
+        if channel.id not in settings.allowed_channels:
+            raise commands.BadArgument(t("channel_not_listed", channel=channel.mention))
+        new = tuple(c for c in settings.allowed_channels if c != channel.id)
         await self.bot.store.set_guild_value(ctx.guild.id, "allowed_channels", new, ctx.author.id)
-        await _answer(ctx, f"Dreams allowed in: {format_value('allowed_channels', new)}.")
+        await _answer(ctx, t("channels_allowed", channels=format_value("allowed_channels", new)))
 
     @channels.command(name="default")
     @app_commands.describe(channel="A channel, e.g. #art", preset="A preset, or default to use the server's")
     @moderator_only()
-    async def channels_default(self, ctx: commands.Context, channel: str, preset: str) -> None:
+    async def channels_default(self, ctx: commands.Context, channel: DreamChannel, preset: str) -> None:
         """Give a channel its own default preset: `channels default #art textures` (`default` clears it)."""
-        found = parse_channel(ctx.guild, channel)
         names = await self._preset_names(ctx.guild.id)
         chosen = parse_setting("default_preset", preset, self.bot.config.caps, presets=names)
         settings = await self.bot.store.get_guild(ctx.guild.id)
         pairs = dict(settings.channel_presets)
-        pairs.pop(found.id, None)
+        pairs.pop(channel.id, None)
         if chosen is not None:
-            pairs[found.id] = chosen
+            pairs[channel.id] = chosen
         new = tuple(pairs.items())
         await self.bot.store.set_guild_value(ctx.guild.id, "channel_presets", new, ctx.author.id)
-        await _answer(ctx, f"Default presets by channel: {format_value('channel_presets', new)}.")
+        await _answer(ctx, t("channel_presets", pairs=format_value("channel_presets", new)))
 
     async def _preset_names(self, guild_id: int) -> list[str]:
         return [*self.bot.presets, *(p.name for p in await self.bot.store.list_presets(guild_id))]
@@ -190,9 +200,8 @@ class SettingsCog(commands.Cog, name="Settings"):
         body, description = preset_body(settings)
         make_preset(name, {"description": description, **body}, f"server preset '{name}'")  # checks it
         await self.bot.store.create_preset(ctx.guild.id, name, body, description, ctx.author.id)
-        verb = "Replaced" if name in existing else "Created"
-        await _answer(ctx, f"{verb} server preset `{name}`: use it with `/dream preset:{name}` "
-                           f"or `{self.bot.config.discord.text_prefix}dream {name}`.")
+        done = "preset_replaced" if name in existing else "preset_created"
+        await _answer(ctx, t(done, name=name, prefix=self.bot.config.discord.text_prefix))
 
     @preset.command(name="delete")
     @app_commands.describe(name="The server preset to delete")
@@ -201,8 +210,8 @@ class SettingsCog(commands.Cog, name="Settings"):
         """Delete a server preset."""
         name = name.strip().lower()
         if not await self.bot.store.delete_preset(ctx.guild.id, name, ctx.author.id):
-            raise commands.BadArgument(f"This server has no preset named {name!r}.")
-        await _answer(ctx, f"Deleted server preset `{name}`.")
+            raise commands.BadArgument(t("no_such_preset", name=repr(name)))
+        await _answer(ctx, t("preset_deleted", name=name))
 
     def _dream_subcommands(self) -> set[str]:
         """`!dream help`, `cancel`, `quota`…: words a bare preset name must not shadow."""

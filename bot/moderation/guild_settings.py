@@ -90,34 +90,33 @@ class GuildSettings:
 
 @dataclass(frozen=True)
 class Setting:
-    """One settable key: its kind of value (picks parser and type check) and its help."""
+    """One settable key: its kind of value (picks parser and type check). What it does is in
+    the catalogs (`bot/i18n`, `setting_<key>`), in every language."""
 
     kind: str
-    accepts: str  #: what a moderator may type, for error replies and help
-    help: str
+    accepts: str  #: what a moderator may type, for error replies
 
 
 #: `/dreamconfig set` keys, in the order `show` lists them
 SETTINGS: dict[str, Setting] = {
-    "enabled": Setting("switch", "on or off", "whether the bot dreams in this server"),
-    "allowed_channels": Setting("ids", "channels, or all", "where the bot dreams"),
-    "outside_channel_reply": Setting("choice", "notice or silent", "what the bot says in other channels"),
-    "max_side": Setting("cap", "a whole number, or default", "largest image side in pixels"),
-    "max_octaves": Setting("cap", "a whole number, or default", "most octaves per dream"),
-    "max_steps": Setting("cap", "a whole number, or default", "most steps per octave"),
-    "max_strength": Setting("cap", "a number, or default", "highest strength (step size)"),
-    "allowed_presets": Setting("names", "preset names, or all", "presets members may use"),
-    "default_preset": Setting("preset", "a preset name, or default", "the preset when a member names none"),
-    "channel_presets": Setting("channel presets", "set with `channels default #channel PRESET`",
-                               "a channel's own default preset"),
-    "allowed_layers": Setting("names", "layer names, or all", "layers members may use"),
-    "per_user_pending": Setting("count", "a whole number, or default", "dreams one member may have waiting"),
-    "cooldown_s": Setting("seconds", "seconds (30, 5m, 1h), or off", "wait between one member's dreams"),
-    "daily_quota": Setting("count", "a whole number, or unlimited", "dreams per member per day (UTC)"),
-    "privacy_reminder": Setting("text", "text, default or off", "the privacy note shown with results"),
-    "spoiler_results": Setting("switch", "on or off", "post results as spoilers"),
-    "exempt_roles": Setting("ids", "roles, or none", "roles without cooldown and quota"),
-    "moderator_roles": Setting("ids", "roles, or none", "roles that may change these settings"),
+    "enabled": Setting("switch", "on or off"),
+    "allowed_channels": Setting("ids", "channels, or all"),
+    "outside_channel_reply": Setting("choice", "notice or silent"),
+    "max_side": Setting("cap", "a whole number, or default"),
+    "max_octaves": Setting("cap", "a whole number, or default"),
+    "max_steps": Setting("cap", "a whole number, or default"),
+    "max_strength": Setting("cap", "a number, or default"),
+    "allowed_presets": Setting("names", "preset names, or all"),
+    "default_preset": Setting("preset", "a preset name, or default"),
+    "channel_presets": Setting("channel presets", "set with `channels default #channel PRESET`"),
+    "allowed_layers": Setting("names", "layer names, or all"),
+    "per_user_pending": Setting("count", "a whole number, or default"),
+    "cooldown_s": Setting("seconds", "seconds (30, 5m, 1h), or off"),
+    "daily_quota": Setting("count", "a whole number, or unlimited"),
+    "privacy_reminder": Setting("text", "text, default or off"),
+    "spoiler_results": Setting("switch", "on or off"),
+    "exempt_roles": Setting("ids", "roles, or none"),
+    "moderator_roles": Setting("ids", "roles, or none"),
 }
 DEFAULTS: dict[str, object] = {f.name: f.default for f in dataclasses.fields(GuildSettings)}
 

@@ -14,6 +14,7 @@ from dreaming.layers import resolve_layer
 from dreaming.params import LIMITS
 from dreaming.parsing import did_you_mean, parse_number
 
+from bot.i18n import t
 from bot.moderation.guild_settings import CAPPED, SETTINGS
 
 MAX_PENDING = 100
@@ -53,21 +54,21 @@ def parse_setting(key: str, text: str, caps: Mapping[str, float], *,
 
 
 def format_value(key: str, value: object) -> str:
-    """A value as `/dreamconfig show` and `history` print it."""
+    """A value as `/dreamconfig show` and `history` print it, in the reader's language."""
     if value is None:
-        return {"daily_quota": "unlimited", "privacy_reminder": "the operator's"}.get(key, "default")
+        return t({"daily_quota": "unlimited", "privacy_reminder": "operators"}.get(key, "default"))
     if isinstance(value, bool):
-        return "on" if value else "off"
+        return t("on" if value else "off")
     if key == "channel_presets":
-        return ", ".join(f"<#{channel}> {preset}" for channel, preset in value) or "none"
+        return ", ".join(f"<#{channel}> {preset}" for channel, preset in value) or t("none")
     if isinstance(value, (tuple, list)):
         mention = {"allowed_channels": "<#{}>", "exempt_roles": "<@&{}>", "moderator_roles": "<@&{}>"}
         shown = [mention.get(key, "{}").format(v) for v in value]
-        return ", ".join(shown) or ("none" if key.endswith("_roles") else "all")
+        return ", ".join(shown) or t("none" if key.endswith("_roles") else "all")
     if key == "privacy_reminder" and value == "":
-        return "off"
+        return t("off")
     if key == "cooldown_s":
-        return f"{value:g} s" if value else "none"
+        return t("seconds", seconds=value) if value else t("none")
     return str(value)
 
 

@@ -245,11 +245,13 @@ class WebClient:
         if msg is None or msg.deleted or msg.guild_id != self.guild_id:
             raise UserError("That message is gone.", 404)
         values = body.get("values")
-        kwargs = {"component_type": int(body.get("component_type") or 2)}
-        if isinstance(values, list):
-            kwargs["values"] = [str(v) for v in values]
+        custom_id = str(body.get("custom_id", ""))
         try:
-            rec = await self.fake.click_button(message_id, str(body.get("custom_id", "")), user_id, **kwargs)
+            if isinstance(values, list):  # a select menu: its picks travel resolved, as from Discord
+                rec = await self.fake.choose(message_id, custom_id, user_id, [str(v) for v in values])
+            else:
+                rec = await self.fake.click_button(message_id, custom_id, user_id,
+                                                   component_type=int(body.get("component_type") or 2))
         except (RuntimeError, ValueError) as exc:
             raise UserError(why(exc), 409) from None
         return json_response({"interaction_id": str(rec.id)})
