@@ -118,3 +118,20 @@ class Interrupted(DreamError):
 
 class Unavailable(DreamError):
     """The pool's shared queue (Redis) cannot be reached just now; nothing was queued."""
+
+
+class TooMuchWork(DreamError):
+    """A dream over the work bound (`dreaming.cost.bound`) even at the smallest size."""
+
+    def __init__(self, units: float, limit: float):
+        self.units, self.limit = units, limit
+        super().__init__(units, limit)
+
+
+class AnimationTooLong(TooMuchWork):
+    """An animation whose frames add up to more work than the bound allows."""
+
+    def __init__(self, units: float, limit: float, frames: int):
+        self.frames = frames
+        super().__init__(units, limit)
+        self.args = (units, limit, frames)

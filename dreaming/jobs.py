@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -16,13 +17,19 @@ from dreaming.params import DreamParams
 class Progress:
     """Where a running dream is. Sent after every gradient step."""
 
-    octave: int  #: 1-based
+    octave: int  #: 1-based, within the frame
     octaves: int
     step: int  #: 1-based within the octave
     steps: int
-    done: float  #: fraction of all work done, 0..1, weighted by pixels
+    done: float  #: fraction of all work done (all frames), 0..1, weighted by pixels
     eta_s: float | None  #: seconds left, once it can be estimated
     loss: float  #: objective value at this step
+    frame: int = 1  #: 1-based frame of an animation (a still image is frame 1 of 1)
+    frames: int = 1
+
+
+#: what `dream` and `animate` call with each `Progress`
+ProgressFn = Callable[[Progress], None]
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,8 @@ class DreamResult:
     params: DreamParams
     losses: tuple[float, ...] = field(default=())  #: objective at every step, in order
     seconds: float = 0.0
+    #: an animation's frames in order, each like `image` (which is the first); () for a still
+    frames: tuple[np.ndarray, ...] = field(default=())
 
 
 class JobStatus(str, Enum):
@@ -99,3 +108,6 @@ class DreamJob:
     params: DreamParams
     created_at: float = field(default_factory=time.time)  #: wall-clock seconds (time.time)
     max_pixels: int = 40_000_000  #: decoded-size limit the submitter checked against (bomb guard)
+    #: estimated units of work (`dreaming.cost.estimate`): fair turns, the line's estimates
+    #: and the metrics count by it; 1 where the submitter did not estimate it
+    work: float = 1.0

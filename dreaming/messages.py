@@ -84,9 +84,23 @@ _TEXTS: dict[str, Callable] = {
                               "Send it again in a minute."),
     "Unavailable": lambda e, q: ("Dreaming is temporarily unavailable (the dream queue can't be "
                               "reached). Try again in a few minutes."),
+    "TooMuchWork": lambda e, q: (f"That dream is too much work for this bot ({e.units:.3g} units; "
+                              f"the limit is {e.limit:.3g}), even at the smallest size. "
+                              "Use fewer steps or octaves."),
+    "AnimationTooLong": lambda e, q: (f"That animation is too much work ({e.frames} frames, {e.units:.3g} "
+                                   f"units; the limit is {e.limit:.3g}). Use fewer frames, fewer frame "
+                                   "steps or a smaller size."),
 }
 
 
 def plural(count: int, word: str) -> str:
     """`dream` or `dreams`, as `count` needs."""
     return word if count == 1 else word + "s"
+
+
+def padded(out_size: tuple[int, int], canvas: tuple[int, int], minimum: int) -> str:
+    """The line that says a thin or tiny image was padded for the network, and why."""
+    (height, width), (c_height, c_width) = out_size, canvas
+    return (f"Padded: at this size the image is {width}x{height} px, under the network's "
+            f"{minimum} px minimum, so it was dreamt on a mirrored {c_width}x{c_height} canvas "
+            f"and cropped back to {width}x{height}.")

@@ -9,6 +9,7 @@ of the words people type for each setting.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from dataclasses import dataclass
 
 from dreaming.errors import BadParam
@@ -83,6 +84,16 @@ class DreamParams:
     seed: int | None = None
     #: name of the preset these settings came from, for the settings line
     preset: str | None = None
+    #: frames of a zoom animation (`dreaming.animate`); 1 = a still image, which is all
+    #: `dream` itself makes. LIMITS' top is the engine's `max_frames`; operators narrow it
+    frames: int = 1
+    #: how far each frame zooms into the last one (1.05 = 5% closer), the classic endless zoom
+    zoom: float = 1.05
+    #: octaves and steps of every frame after the first (the first is a full dream): the last
+    #: frame already holds the dream, so a light touch at the two finest scales keeps it
+    #: growing into the new centre without repainting the whole picture each frame
+    frame_octaves: int = 2
+    frame_steps: int = 6
 
     def replace(self, **changes) -> "DreamParams":
         return dataclasses.replace(self, **changes)
@@ -105,6 +116,9 @@ class DreamParams:
         if self.precision != "auto":
             parts.append(f"precision={self.precision}")
         parts.append(f"seed={self.seed}")
+        if self.frames > 1:
+            parts.append(f"frames={self.frames} zoom={self.zoom:g} "
+                         f"frame_octaves={self.frame_octaves} frame_steps={self.frame_steps}")
         return " ".join(parts)
 
 
@@ -120,8 +134,13 @@ LIMITS: dict[str, Range] = {
     "max_side": Range(75, 8192, " px"),
     "smoothing": Range(0.0, 4.0),
     "seed": Range(0, 2**32 - 1),
+    "frames": Range(1, 360),  # max_frames: 30 s at 12 frames a second
+    "zoom": Range(1.0, 1.5),  # 1 = no zoom, the picture evolves in place
+    "frame_octaves": Range(1, 8),
+    "frame_steps": Range(1, 200),
 }
-INT_FIELDS = {"octaves", "steps", "jitter", "jitter_grid", "tile", "max_side", "seed"}
+INT_FIELDS = {"octaves", "steps", "jitter", "jitter_grid", "tile", "max_side", "seed", "frames",
+              "frame_octaves", "frame_steps"}
 #: Settings that take one of a few words, the first being the default's kind of answer.
 CHOICES: dict[str, tuple[str, ...]] = {
     "objective": ("l2", "mean"),
@@ -135,6 +154,7 @@ OPTIONS: dict[str, str] = {
     "octaves": "octaves", "octave_scale": "octave_scale", "steps": "steps", "jitter": "jitter",
     "smoothing": "smoothing", "seed": "seed", "size": "max_side", "tile": "tile",
     "objective": "objective", "precision": "precision", "jitter_grid": "jitter_grid",
+    "frames": "frames", "zoom": "zoom", "frame_octaves": "frame_octaves", "frame_steps": "frame_steps",
 }
 #: The word shown to people for a field, where it differs from the field's name.
 _SHOWN = {"step_size": "strength", "max_side": "size"}
@@ -174,6 +194,13 @@ def validate(params: DreamParams) -> DreamParams:
             raise BadParam(name, getattr(params, name), "one of " + ", ".join(words))
     check_terms(params.layers)  # names, channels, weights, duplicates, count
     return params
+
+
+def seeded(params: DreamParams) -> DreamParams:
+    """`params` with a seed: its own, or a fresh random one that the result then records."""
+    if params.seed is not None:
+        return params
+    return params.replace(seed=secrets.randbelow(int(LIMITS["seed"].high) + 1))
 
 
 def clamp(params: DreamParams, limits: dict[str, Range] | None = None

@@ -210,3 +210,72 @@ def test_an_empty_folder_is_an_error(tmp_path):
 ])
 def test_bad_word_options(args, fragment):
     assert_one_line_error(run_cli(SAMPLE, *args), fragment)
+
+
+# -- zoom animations and dreams from noise ----------------------------------------------------
+
+ANIMATION = ["--max-side", "96", "--octaves", "1", "--steps", "1", "--frame-octaves", "1",
+             "--frame-steps", "1", "--seed", "3", "-q"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    ([SAMPLE, "--frames", "0"], "Bad value for frames"),
+    ([SAMPLE, "--frames", "many"], "whole number"),
+    ([SAMPLE, "--frames", "3", "--zoom", "3"], "Bad value for zoom"),
+    ([SAMPLE, "--frames", "3", "--fps", "0"], "Bad value for fps"),
+    ([SAMPLE, "--frames", "3", "-o", "zoom.png"], ".webp, .gif or .mp4"),
+    ([SAMPLE, "--zoom", "1.1"], "add --frames"),
+    ([SAMPLE, "-o", "still.gif"], ".png, .jpg or .webp"),
+    (["--from-noise", "10x10"], "WIDTHxHEIGHT"),
+    (["--from-noise", "512"], "WIDTHxHEIGHT"),
+    (["--from-noise", "100x100", SAMPLE], "give no INPUT"),
+    # 360 frames of 8192 px with 200 steps each: far over the engine's bound, refused at once
+    (["--from-noise", "8192x8192", "--max-side", "8192", "--frames", "360", "--frame-steps", "200",
+      "-o", "huge.mp4"], "too much work (360 frames"),
+])
+def test_bad_animation_and_noise_options_get_one_line_and_load_no_model(args, fragment, capsys, monkeypatch):
+    import dreaming.model
+    from dreaming.__main__ import main
+
+    monkeypatch.setattr(dreaming.model, "load_model", lambda *a, **k: pytest.fail("model loaded"))
+    code = main([str(a) for a in args])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("dreaming: error: ") and fragment in lines[0]
+
+
+@pytest.mark.slow
+def test_the_cli_writes_a_zoom_animation_in_the_format_of_the_extension(tmp_path):
+    done = run_cli(SAMPLE, "--frames", "3", "-o", tmp_path / "zoom.gif", *ANIMATION)
+    assert done.returncode == 0, done.stderr
+    with Image.open(tmp_path / "zoom.gif") as gif:
+        assert gif.format == "GIF" and gif.n_frames == 3 and gif.size == (96, 64)
+    assert "3 frames at 12 fps" in done.stderr and "frames=3 zoom=1.05" in done.stderr
+
+
+@pytest.mark.slow
+def test_animations_and_noise_dreams_in_process(tmp_path, capsys, counted_model):
+    import av
+
+    from dreaming.__main__ import main
+
+    assert main([str(SAMPLE), "--frames", "4", "--fps", "8", "-o", str(tmp_path / "z.mp4"), *ANIMATION]) == 0
+    with av.open(str(tmp_path / "z.mp4")) as video:
+        frames = list(video.decode(video=0))
+    assert len(frames) == 4 and (frames[0].width, frames[0].height) == (96, 64)
+
+    # default output of an animation: INPUT.dream.webp beside the input
+    (tmp_path / "cat.jpg").write_bytes(SAMPLE.read_bytes())
+    assert main([str(tmp_path / "cat.jpg"), "--frames", "2", *ANIMATION]) == 0
+    with Image.open(tmp_path / "cat.dream.webp") as webp:
+        assert webp.n_frames == 2
+
+    # from noise of a given size, and of an input's size (a bare --from-noise before it)
+    still = ["--max-side", "96", "--octaves", "1", "--steps", "1", "--seed", "3", "-q"]
+    for name in ("a.png", "b.png"):
+        assert main(["--from-noise", "120x90", "-o", str(tmp_path / name), *still]) == 0
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()  # the seed remakes it
+    assert Image.open(tmp_path / "a.png").size == (96, 72)
+    assert main(["--from-noise", str(SAMPLE), "-o", str(tmp_path / "c.png"), *still]) == 0
+    assert Image.open(tmp_path / "c.png").size == (96, 64)
+    assert capsys.readouterr().err.count("wrote ") == 5

@@ -42,7 +42,7 @@ def encode(img: Image.Image | np.ndarray, fmt: str = "png", *, quality: int = 95
     name = _pillow_format(fmt)
     if not 1 <= quality <= 100:
         raise BadParam("quality", quality, "use 1 to 100")
-    clean = _fresh(img)
+    clean = pixels_only(img)
     buf = io.BytesIO()
     if name == "PNG":
         clean.save(buf, "PNG")
@@ -65,7 +65,7 @@ def encode_within(img: Image.Image | np.ndarray,
     """
     if limit_bytes < MIN_LIMIT_BYTES:
         raise BadParam("limit_bytes", limit_bytes, f"must be at least {MIN_LIMIT_BYTES} bytes")
-    rgb = _fresh(img)
+    rgb = pixels_only(img)
     data = encode(rgb, "png")
     if len(data) <= limit_bytes:
         return data, "png", rgb.size
@@ -107,7 +107,7 @@ def _pillow_format(fmt: str) -> str:
     return name
 
 
-def _fresh(img: Image.Image | np.ndarray) -> Image.Image:
+def pixels_only(img: Image.Image | np.ndarray) -> Image.Image:
     """A new RGB image holding only the pixels: no info, no EXIF, no palette."""
     rgb = to_rgb(img) if isinstance(img, Image.Image) else from_array(img)
     return Image.frombytes("RGB", rgb.size, rgb.tobytes())
