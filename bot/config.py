@@ -68,8 +68,9 @@ class PoolConfig:
 #: what `pool.backend` may be
 POOL_BACKENDS = ("local", "redis")
 
-#: `LimitsConfig` fields that cap a `DreamParams` field of the same name
-CAPPED_FIELDS = ("max_side", "octaves", "steps", "step_size")
+#: `LimitsConfig` fields that cap a `DreamParams` field -> that field
+CAPPED_FIELDS = {"max_side": "max_side", "octaves": "octaves", "steps": "steps", "step_size": "step_size",
+                 "max_frames": "frames"}
 
 
 @dataclass(frozen=True)
@@ -80,12 +81,17 @@ class LimitsConfig:
     octaves: int = 6
     steps: int = 40
     step_size: float = 0.05
+    #: most frames of a zoom animation (`!dream zoom`, `/dream-animate`): 4 s at 12 a second
+    max_frames: int = 48
     max_attachment_mb: float = 20.0
     #: downloads held at once across all users, in MB; each takes `max_attachment_mb`
     download_mb_in_flight: float = 100.0
     #: octave scale's floor: smaller scales mean more octaves of work at the same caps
     min_octave_scale: float = 1.2
     max_megapixels: float = 40.0
+    #: most units of work (`dreaming.cost`) one dream may take; null = what a `max_side`
+    #: square at the caps above takes. Past it the size is lowered (and the member told)
+    max_work: float | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,7 @@ class Config:
     @property
     def caps(self) -> dict[str, float]:
         """The operator's caps on dream settings, by `DreamParams` field."""
-        return {field: getattr(self.limits, field) for field in CAPPED_FIELDS}
+        return {field: getattr(self.limits, key) for key, field in CAPPED_FIELDS.items()}
 
     @property
     def dm_settings(self) -> GuildSettings:
@@ -224,8 +230,9 @@ def _coerce(value: object, kind, name: str):
 
 def _within_engine_limits(limits: LimitsConfig) -> list[tuple[str, bool, str]]:
     """The operator's caps may narrow the engine's `LIMITS`, never widen them."""
-    return [(f"limits.{field}", getattr(limits, field) in LIMITS[field],
-             f"must be between {LIMITS[field].low:g} and {LIMITS[field].high:g}") for field in CAPPED_FIELDS]
+    return [(f"limits.{key}", getattr(limits, key) in LIMITS[field],
+             f"must be between {LIMITS[field].low:g} and {LIMITS[field].high:g}")
+            for key, field in CAPPED_FIELDS.items()]
 
 
 def _check_values(config: Config) -> None:
@@ -249,6 +256,8 @@ def _check_values(config: Config) -> None:
         ("limits.min_octave_scale", config.limits.min_octave_scale in LIMITS["octave_scale"],
          f"must be between {LIMITS['octave_scale'].low:g} and {LIMITS['octave_scale'].high:g}"),
         ("limits.max_megapixels", 0 < config.limits.max_megapixels <= 200, "must be above 0 and at most 200"),
+        ("limits.max_work", config.limits.max_work is None or config.limits.max_work > 0,
+         "must be above 0 (units of work), or null for the work of a max_side square at the caps"),
         ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),
         ("pool.precision", config.pool.precision in CHOICES["precision"],
          "must be one of " + ", ".join(CHOICES["precision"])),

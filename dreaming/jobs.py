@@ -5,12 +5,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from dreaming.errors import (Cancelled, DreamError, DreamTimeout, Interrupted, QueueFull, Unavailable,
                              UserLimit, WorkerCrashed)
 from dreaming.params import DreamParams
+
+if TYPE_CHECKING:  # only annotated here: results carry one, unpickled where Pillow is loaded anyway
+    from dreaming.images.animation import FittedAnimation
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,9 @@ class DreamResult:
     seconds: float = 0.0
     #: an animation's frames in order, each like `image` (which is the first); () for a still
     frames: tuple[np.ndarray, ...] = field(default=())
+    #: an animation as a pool's worker returns it: encoded within the job's `upload_limit`
+    #: (its raw frames, 75 MB for 24 frames of 1024 px, never cross the pipe); None for a still
+    animation: FittedAnimation | None = None
 
 
 class JobStatus(str, Enum):
@@ -111,3 +118,17 @@ class DreamJob:
     #: estimated units of work (`dreaming.cost.estimate`): fair turns, the line's estimates
     #: and the metrics count by it; 1 where the submitter did not estimate it
     work: float = 1.0
+    #: (height, width) of the seeded noise (`dreaming.images.noise_image`, the params' seed)
+    #: to dream from instead of `image`, which is then empty
+    noise: tuple[int, int] | None = None
+    #: an animation's file format (webp, gif or mp4), and the most bytes it may take (a
+    #: Discord server's upload limit): the worker encodes it to fit, lowering what it must
+    animation_format: str = "webp"
+    upload_limit: int | None = None
+    #: how many single dreams' time the job may take (the pool's `job_timeout` is for one):
+    #: an animation's work over its first frame's, so the timeout grows with its frames
+    timeout_scale: float = 1.0
+
+    def timeout(self, job_timeout: float) -> float:
+        """Seconds this job may run, for a pool whose timeout for one dream is `job_timeout`."""
+        return job_timeout * max(1.0, self.timeout_scale)

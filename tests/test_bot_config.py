@@ -29,8 +29,10 @@ limits:
   octaves: 4
   steps: 30
   step_size: 0.03
+  max_frames: 12
   max_attachment_mb: 8
   max_megapixels: 24
+  max_work: 60
 dream:
   default_preset: textures
   presets_files: [ours.yaml]
@@ -59,8 +61,9 @@ def test_every_section_is_read(tmp_path):
     assert config.discord.sync_commands is False
     assert (config.pool.workers, config.pool.max_queue, config.pool.per_user) == (2, 5, 1)
     assert config.pool.job_timeout == 90.0 and isinstance(config.pool.job_timeout, float)
-    assert config.caps == {"max_side": 800, "octaves": 4, "steps": 30, "step_size": 0.03}
+    assert config.caps == {"max_side": 800, "octaves": 4, "steps": 30, "step_size": 0.03, "frames": 12}
     assert (config.limits.max_attachment_mb, config.limits.max_megapixels) == (8.0, 24.0)
+    assert config.limits.max_work == 60.0 and isinstance(config.limits.max_work, float)
     assert config.dream.presets_files == ("ours.yaml",) and config.dream.privacy_reminder == "Be kind."
     assert (config.dream.recent_image_minutes, config.dream.progress_interval) == (2.0, 5.0)
 
@@ -85,6 +88,9 @@ def test_the_token_is_not_in_the_configs_repr(tmp_path):
     ("pool:\n  max_queue: true\n", "config key 'pool.max_queue' must be int, not True"),
     ("pool:\n  job_timeout: soon\n", "config key 'pool.job_timeout' must be float, not 'soon'"),
     ("limits:\n  max_side: 50\n", "config key 'limits.max_side' must be between 75 and 8192"),
+    ("limits:\n  max_frames: 0\n", "config key 'limits.max_frames' must be between 1 and 360"),
+    ("limits:\n  max_work: 0\n", "config key 'limits.max_work' must be above 0 (units of work)"),
+    ("limits:\n  max_work: lots\n", "config key 'limits.max_work' must be float or null, not 'lots'"),
     ("dream:\n  presets_files: ours.yaml\n", "config key 'dream.presets_files' must be a list of strings"),
     ("dream:\n  progress_interval: 0.2\n", "config key 'dream.progress_interval' must be at least 1 second"),
     ("discord: [token]\n", "discord must be a mapping of keys to values"),

@@ -67,13 +67,14 @@ async def test_per_user_limit(world, start_bot, pool, monkeypatch, frozen_worker
 
 @pytest.mark.slow
 async def test_two_users_take_turns(world, start_bot, pool, frozen_workers):
-    """Round-robin, not first come first served: alice already has a dream running, so bob's
-    first goes ahead of both of hers, and his second after her first."""
+    """Turns shared by work, not first come first served nor one job each: alice already has
+    a long dream running (over 300 times the work of a tiny one), so both of bob's tiny
+    dreams go ahead of hers."""
     await start_bot(pool)
     _, long_status = await hold_the_worker(world, world.alice, frozen_workers)
     queued = {}
     for name, user, place in [("a2", world.alice, 1), ("a3", world.alice, 2), ("b1", world.bob, 1),
-                              ("b2", world.bob, 3)]:
+                              ("b2", world.bob, 2)]:
         queued[name] = await world.say(user, f"{TINY} seed={place}", cat())
         status = await world.status_of(queued[name])
         assert f"#{place} in line" in status.content, (name, status.content)
@@ -82,7 +83,7 @@ async def test_two_users_take_turns(world, start_bot, pool, frozen_workers):
     frozen_workers.release()
     finished = {name: (await world.result_of(command)).id for name, command in queued.items()}
 
-    assert sorted(finished, key=finished.get) == ["b1", "a2", "b2", "a3"]  # message ids grow with time
+    assert sorted(finished, key=finished.get) == ["b1", "b2", "a2", "a3"]  # message ids grow with time
 
 
 @pytest.mark.slow

@@ -76,8 +76,8 @@ async def test_healthz_asks_for_the_state_on_every_request(serve):
 async def test_metrics_in_prometheus_format_with_the_pools_figures_read_at_scrape_time(serve, idle_pool):
     metrics = Metrics(idle_pool.stats)
     server = await serve(lambda: HEALTHY, metrics)
-    metrics.job_finished("done", 4.0)
-    metrics.job_finished("done", 40.0)
+    metrics.job_finished("done", 4.0, work=2.0)
+    metrics.job_finished("done", 40.0, work=8.0)
     metrics.job_finished("failed", 0.0)
     metrics.discord_api_error(429)
     metrics.discord_api_error(429)
@@ -92,6 +92,8 @@ async def test_metrics_in_prometheus_format_with_the_pools_figures_read_at_scrap
     assert got['dreambot_dream_seconds_bucket{le="5.0",outcome="done"}'] == 1
     assert got['dreambot_dream_seconds_sum{outcome="done"}'] == 44.0
     assert 'dreambot_dream_seconds_count{outcome="failed"}' not in got, "a job that never ran has no dream time"
+    assert got["dreambot_work_units_total"] == 10.0
+    assert got["dreambot_work_units_per_worker_second"] == pytest.approx(10.0 / 44.0)  # units / dream seconds
     assert got['dreambot_discord_api_errors_total{status="429"}'] == 2
     assert got['dreambot_discord_api_errors_total{status="503"}'] == 1
     # The pool was never started: no worker alive, one configured, nothing queued.

@@ -8,6 +8,7 @@ worker processes at tiny sizes; one pool (one warm worker) serves the module. A 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import multiprocessing
 import os
@@ -133,6 +134,51 @@ def test_queue_rejects_duplicate_keys():
     q.push("x", "alice", 1)
     with pytest.raises(KeyError):
         q.push("x", "bob", 2)
+
+
+def test_queue_one_members_huge_dreams_do_not_crowd_out_anothers_many_small_ones():
+    # alice's dreams are 10 units each (big images, many steps), bob's 1 unit each.
+    q = FairQueue()
+    for key in ["a1", "a2", "a3"]:
+        q.push(key, "alice", key, work=10.0)
+    for i in range(1, 13):
+        q.push(f"b{i}", "bob", f"b{i}", work=1.0)
+
+    order = drain_keys(q)
+
+    # By job count alice would take every other turn (a1 b1 a2 b2 a3 ...) and bob's twelve
+    # small dreams would wait behind her 30 units; by work, bob's first ten go before a2.
+    assert order[:12] == ["a1", "b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10", "a2"]
+    assert order.index("a3") > order.index("b12") and len(order) == 15
+
+
+def test_queue_shares_by_work_as_members_keep_coming():
+    # One worker: the queue pops one job at a time while both keep one job waiting.
+    q = FairQueue()
+    served = {"alice": 0.0, "bob": 0.0}
+    work = {"alice": 8.0, "bob": 1.0}
+    q.push("alice-0", "alice", "alice", work=8.0)
+    q.push("bob-0", "bob", "bob", work=1.0)
+    for n in range(1, 60):
+        user = q.pop()
+        served[user] += work[user]
+        q.push(f"{user}-{n}", user, user, work=work[user])
+    # Each member got about the same work done, not the same number of jobs.
+    assert abs(served["alice"] - served["bob"]) <= 8.0
+
+
+def test_queue_work_ahead_adds_the_jobs_before_one():
+    q = FairQueue()
+    q.push("a1", "alice", "a1", work=5.0)
+    q.push("a2", "alice", "a2", work=2.0)
+    q.push("b1", "bob", "b1", work=3.0)
+    assert [q.work_ahead(k) for k in ["a1", "b1", "a2"]] == [0.0, 5.0, 8.0]
+    assert q.work_ahead("gone") == 10.0
+
+
+def test_queue_refuses_work_that_is_not_positive():
+    with pytest.raises(ValueError):
+        FairQueue().push("x", "alice", 1, work=0.0)
 
 
 # -- plumbing without workers --
@@ -354,6 +400,17 @@ async def test_users_are_served_round_robin(pool, jpeg):
     assert sorted(handles, key=lambda k: handles[k].started_at) == expected
 
 
+@module_loop
+async def test_the_pool_orders_jobs_by_their_estimated_work(jpeg):
+    pool = DreamPool(workers=1, max_queue=10, per_user=5)  # never started: jobs only wait
+    big = [pool.submit(dataclasses.replace(job("ann", jpeg), work=12.0)) for _ in range(2)]
+    small = [pool.submit(dataclasses.replace(job("bob", jpeg), work=2.0)) for _ in range(4)]
+
+    assert [h.position for h in big + small] == [1, 6, 2, 3, 4, 5]
+    assert [pool.work_ahead(h.job_id) for h in (big[0], small[0], small[3], big[1])] == [0.0, 12.0, 18.0, 20.0]
+    await pool.close(grace=0)
+
+
 @pytest.mark.slow
 @module_loop
 async def test_per_user_limit_counts_running_jobs(pool, jpeg, monkeypatch):
@@ -544,3 +601,71 @@ async def test_close_while_starting_interrupts_the_start():
     with pytest.raises(Interrupted):
         await starting
     assert pool.stats().alive == 0
+
+
+# -- animations and dreams from noise (the workers' `dreaming.pool.execute`) --
+
+ZOOM = QUICK.replace(frames=3, zoom=1.1, frame_octaves=1, frame_steps=1)
+
+
+@pytest.mark.slow
+@module_loop
+async def test_an_animation_comes_back_encoded_not_as_raw_frames(pool, jpeg):
+    handle = pool.submit(replace(job("ann", jpeg, ZOOM), animation_format="webp"))
+    result = await handle.result()
+
+    assert result.frames == (), "raw frames must not cross the pipe"
+    movie = result.animation
+    assert movie.fmt == "webp" and movie.frames == 3 and movie.lowered == ()
+    played = Image.open(io.BytesIO(movie.data))
+    assert played.format == "WEBP" and played.n_frames == 3 and played.size == (96, 64)
+    assert result.params.frames == 3 and result.image.shape == (64, 96, 3)  # the first frame, for Compare
+
+
+@pytest.mark.slow
+@module_loop
+async def test_an_animation_over_its_upload_limit_is_lowered_in_the_worker(pool, jpeg):
+    full = await pool.submit(job("ann", jpeg, ZOOM)).result()
+    limit = len(full.animation.data) * 2 // 3  # the same dream (same seed) cannot fit as it is
+    result = await pool.submit(replace(job("ann", jpeg, ZOOM), upload_limit=limit)).result()
+
+    assert len(result.animation.data) <= limit
+    assert [low.name for low in result.animation.lowered][:1] in (["quality"], ["frames"])
+
+
+@pytest.mark.slow
+@module_loop
+async def test_a_dream_from_noise_needs_no_image_and_its_seed_makes_it_again(pool):
+    params = QUICK.replace(layers=(LayerTerm("mixed4", channel=97),), max_side=128)
+    noise = DreamJob(job_id="n1", user_id="ann", image=b"", params=params, noise=(80, 120))
+    first = await pool.submit(noise).result()
+    again = await pool.submit(replace(noise, job_id="n2")).result()
+
+    assert first.image.shape == (80, 120, 3) and first.params.seed == 7
+    assert np.array_equal(first.image, again.image)
+
+
+def test_a_jobs_timeout_grows_with_its_work():
+    assert DreamJob("a", "u", b"", QUICK).timeout(300) == 300
+    assert DreamJob("a", "u", b"", ZOOM, timeout_scale=4.5).timeout(300) == 1350
+    assert DreamJob("a", "u", b"", QUICK, timeout_scale=0.2).timeout(300) == 300  # never under one dream's
+
+
+@pytest.mark.slow
+@module_loop
+async def test_the_pool_times_an_animation_out_by_its_scaled_timeout(pool, jpeg, monkeypatch):
+    monkeypatch.setattr(pool, "job_timeout", 1.5)
+    slow = pool.submit(replace(job("ann", jpeg, SLOW), timeout_scale=2.0))
+    taken = asyncio.Event()
+    slow.on_running(taken.set)
+    await taken.wait()
+    [pid] = worker_pids()
+    os.kill(pid, signal.SIGSTOP)  # frozen: only the pool's timer can end it
+    try:
+        with pytest.raises(DreamTimeout) as err:
+            await slow.result()
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    assert err.value.seconds == 3.0
+    monkeypatch.undo()
+    await pool.submit(job("bob", jpeg)).result()

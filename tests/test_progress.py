@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.dream.progress import ProgressReporter
 from bot.dream.waiting import WaitingLine
-from dreaming.jobs import Progress
+from dreaming.jobs import DreamJob, Progress
+from dreaming.params import DreamParams
+from dreaming.pool import DreamPool
 
 
 class Clock:
@@ -81,11 +85,23 @@ async def test_stop_drops_a_pending_edit():
     assert len(status.edits) == 1, "no progress lands after stop (the result comes next)"
 
 
-def test_the_wait_estimate_comes_from_recent_dreams_and_the_workers():
-    line = WaitingLine(workers=2, interval=3.0)
-    assert line.eta(3) is None, "no estimate before any dream finished"
-    for seconds in (10.0, 20.0, 30.0):
-        line.finished(seconds)
-    assert line.eta(0) is None  # already running: progress has its own estimate
-    assert line.eta(1) == 30.0  # half a round ahead of it, then its own dream (mean 20 s)
-    assert line.eta(4) == 60.0
+async def test_the_wait_estimate_is_the_work_ahead_at_the_recent_rate():
+    pool = DreamPool(workers=2, max_queue=10, per_user=5)  # never started: jobs only wait
+    line = WaitingLine(pool, interval=3.0)
+    ann = pool.submit(DreamJob("ann", "ann", b"png", DreamParams(), work=6.0))
+    bob = pool.submit(DreamJob("bob", "bob", b"png", DreamParams(), work=2.0))
+    assert line.eta(bob) is None, "no estimate before any dream finished"
+    line.finished(10.0, 4.0)
+    line.finished(20.0, 6.0)  # recent dreams: 3 s per unit of work
+
+    # ann's 6 units ahead of bob, shared by 2 workers, then bob's own 2 units.
+    assert line.eta(bob) == pytest.approx(3.0 * (6.0 / 2 + 2.0))
+    assert line.eta(ann) == pytest.approx(3.0 * 6.0)
+    assert pool._queue.pop() is ann  # as a worker takes it: what is left of it is still ahead
+    ann.mark_running()
+    ann.report(Progress(octave=1, octaves=1, step=1, steps=2, done=0.5, eta_s=None, loss=0.0))
+    assert line.eta(bob) == pytest.approx(3.0 * (3.0 / 2 + 2.0))
+    pool.cancel("ann")
+    assert line.eta(bob) == pytest.approx(3.0 * 2.0)
+    await pool.close(grace=0)
+    assert line.eta(bob) is None  # not waiting any more: progress has its own estimate

@@ -9,6 +9,7 @@ After every test the pool must be settled and Redis hold nothing of any job.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import os
 import pickle
@@ -226,6 +227,20 @@ async def test_users_are_served_round_robin_not_first_come(rpool, jpeg):
     await asyncio.gather(*(h.result() for h in handles))
     # Two workers: ann's first and bob's only job go first, ahead of ann's second.
     assert started.index("bob") <= 1, started
+
+
+@pytest.mark.slow
+@module_loop
+async def test_turns_are_shared_by_work_through_redis_too(rpool, jpeg):
+    started: list[str] = []
+    users = [("ann", 30.0)] * 2 + [("bob", 1.0)] * 4  # ann's dreams are 30 times bob's work
+    handles = [rpool.submit(dataclasses.replace(job(user, jpeg, QUICK), work=work)) for user, work in users]
+    for h in handles:
+        h.on_running(lambda h=h: started.append(h.job.user_id))
+    await asyncio.gather(*(h.result() for h in handles))
+    # Two workers: ann's first and bob's first start together, then all of bob's small ones
+    # before ann's second (by job count she would have had every other turn).
+    assert sorted(started[:2]) == ["ann", "bob"] and started[2:] == ["bob", "bob", "bob", "ann"], started
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@
 3. After settings are resolved: allowed layers, pending jobs, cooldown and daily
    quota. The quota is counted last, once the request is known to be good, in one
    transaction with its check (`Store.record_job_start`).
+4. Once the image is decoded (its shape known): the dream's work (`dreaming.cost`) within
+   the operator's bound, the size lowered where it isn't (`check_work`).
 
 In direct messages the operator's `dream.allow_dms`, cooldown and daily quota apply (no
 server sets anything there). Exempt roles skip 3's cooldown and quota, never the caps.
@@ -20,11 +22,13 @@ from collections.abc import Mapping
 
 import discord
 
+from dreaming import cost
 from dreaming.errors import DreamError, UserLimit
-from dreaming.params import DreamParams
+from dreaming.params import Clamp, DreamParams
 from dreaming.presets import Preset, make_preset
 
 from bot.dream import messages
+from bot.config import Config
 from bot.errors import CoolingDown, DailyQuotaUsed, LayerNotAllowed, ServerRule
 from bot.moderation.guild_settings import GuildSettings
 from bot.store import Store, cooldown_left, quota_reset_at
@@ -124,6 +128,17 @@ def check_request(settings: GuildSettings, params: DreamParams, pending: int, pe
     limit = min(per_user, settings.per_user_pending or per_user)
     if pending >= limit:
         raise UserLimit(limit)
+
+
+def check_work(image_size: tuple[int, int], params: DreamParams, config: Config
+               ) -> tuple[DreamParams, cost.Work, list[Clamp]]:
+    """Step 4: the params to queue for an image of `image_size` (height, width, as decoded),
+    their work, and the size clamp (if any) that brings the work within the bound of a
+    `max_side` square at the operator's caps, or `limits.max_work` if lower.
+    Raises `TooMuchWork` when not even the smallest size fits."""
+    limit = cost.bound(config.caps, config.floors, config.limits.max_work)
+    params, work, clamp = cost.fit(image_size, params, limit)
+    return params, work, [clamp] if clamp else []
 
 
 async def check_limits(store: Store, settings: GuildSettings, origin: Origin, user_id: int) -> None:

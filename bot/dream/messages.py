@@ -72,9 +72,11 @@ def _when(seconds: float) -> str:
 
 
 def progress(p: Progress) -> str:
-    """`🌀 Dreaming… octave 2/4 · 37% · done <t:…:R>`: Discord shows the end as "in 2 minutes",
-    in the reader's own clock and language."""
+    """`🌀 Dreaming… octave 2/4 · 37% · done <t:…:R>` (`frame 3/24` for an animation): Discord
+    shows the end as "in 2 minutes", in the reader's own clock and language."""
     eta = t("progress_eta", when=_when(p.eta_s)) if p.eta_s is not None else ""
+    if p.frames > 1:  # an animation: frames tell more than the octaves of one of them
+        return t("progress_frames", frame=p.frame, frames=p.frames, percent=int(p.done * 100), eta=eta)
     return t("progress", octave=p.octave, octaves=p.octaves, percent=int(p.done * 100), eta=eta)
 
 

@@ -30,6 +30,7 @@ from dreaming.resolve import resolve_request
 
 from bot.dream import admission
 from bot.dream import messages
+from bot.dream.animation import DreamForm, encoded, lowered_line, noise_size, sized, split_form
 from bot.errors import reply_for
 from bot.dream.fetch import ByteBudget, ImageRef, download
 from bot.config import Config
@@ -166,7 +167,9 @@ class DreamRunner:
         # a refusal is a note only the member sees (a deferred answer would be public).
         presets = await admission.presets_for(store, self.presets, origin.guild_id, settings)
         options = request.options if request.args is None else parse_dream_args(request.args, frozenset(presets))
-        if request.image is None:
+        options, form = split_form(options)  # from noise? an animation's file format?
+        image = None if form.noise else request.image  # noise needs no image, not even a recent one
+        if image is None and not form.noise:
             await replies.refuse(messages.usage(replies.slash, self.config.discord.text_prefix))
             return
         params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
@@ -174,6 +177,7 @@ class DreamRunner:
                                          default_preset=admission.default_preset(
                                              settings.preset_for(origin.channel_id, origin.parent_id)
                                              or self.config.dream.default_preset, presets))
+        params = sized(params, options, form)  # animations and noise default smaller
         params = params.replace(precision=self.config.pool.precision)  # the operator's, not a member's
         admission.check_request(settings, params, len(self.live.get(job.user_id, ())),
                                 self.config.pool.per_user)
@@ -181,54 +185,66 @@ class DreamRunner:
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         await admission.check_limits(store, settings, origin, job.user_id)
         await replies.begin()  # from here on, the download and the dream take time
-        handle = await self._queue(job, request.image, params)
+        handle = await self._queue(job, image, params, form, replies)
         try:
             # Counted only once the pool took the job: a "busy" answer costs no quota.
             await admission.count_start(store, settings, origin, job.user_id)
-            await store.add_job(guild_id=origin.guild_id, user_id=job.user_id, attachment_url=request.image.url,
-                                filename=request.image.filename, size=request.image.size,
-                                settings=params_to_dict(params), job_id=job.job_id, **replies.durable())
+            source = image or ImageRef("", "", 0)  # a dream from noise keeps no image
+            await store.add_job(guild_id=origin.guild_id, user_id=job.user_id, attachment_url=source.url,
+                                filename=source.filename, size=source.size,
+                                settings={**params_to_dict(params), **form.stored()}, job_id=job.job_id,
+                                **replies.durable())
             job.durable = True
             sent = await self._follow(job, handle, clamps, replies, settings)
         finally:
             handle.cancel()  # no-op once it ended; frees the worker if replying failed
-        if sent is not None:
-            self.sources[sent.id] = request.image
+        if sent is not None and image is not None:
+            self.sources[sent.id] = image
             while len(self.sources) > SOURCES_KEPT:
                 self.sources.popitem(last=False)
 
     async def _resume(self, job: _Job, stored: StoredJob, replies) -> None:
-        params = params_from_dict(stored.settings)
+        params, form = params_from_dict(stored.settings), DreamForm.of_stored(stored.settings)
         settings = await admission.settings_for(self.store, stored.guild_id, self.config.dm_settings)
-        handle = await self._queue(job, ImageRef(stored.attachment_url, stored.filename, stored.size), params)
+        image = None if form.noise else ImageRef(stored.attachment_url, stored.filename, stored.size)
+        handle = await self._queue(job, image, params, form, replies)
         try:
             await self._follow(job, handle, [], replies, settings)
         finally:
             handle.cancel()
 
-    async def _queue(self, job: _Job, image: ImageRef, params: DreamParams) -> JobHandle:
-        """Download the attachment, check it, and submit the job, holding a place in the pool
-        all along: a busy pool refuses before a byte is downloaded, and the bytes held in
-        downloads across all users stay within the operator's budget."""
+    async def _queue(self, job: _Job, image: ImageRef | None, params: DreamParams, form: DreamForm,
+                     replies) -> JobHandle:
+        """Download the attachment (none for a dream from noise), check it, and submit the job,
+        holding a place in the pool all along: a busy pool refuses before a byte is downloaded,
+        and the bytes held in downloads across all users stay within the operator's budget."""
         limits = self.config.limits
         max_bytes, max_pixels = int(limits.max_attachment_mb * 2**20), int(limits.max_megapixels * 1e6)
         with self.pool.place():
-            async with self.downloads.share(max_bytes):  # the most it may be: sizes can lie
-                data = await download(self.http, image, max_bytes)
-                async with self._decodes:  # decoded once, so a bad file is refused before it queues
-                    decoded = await asyncio.to_thread(images.decode, data, max_pixels=max_pixels,
-                                                      max_side=params.max_side)
+            if image is None:  # a dream from noise: the worker draws its start from the seed
+                data, size = b"", noise_size(params)
+            else:
+                data, size = await self._fetch(image, params.max_side, max_bytes, max_pixels)
             if job.job_id in self._cancelled:  # cancelled while it downloaded
                 raise Cancelled()
-            params, work, job.clamps = admission.check_work((decoded.height, decoded.width), params, self.config)
+            params, work, job.clamps = admission.check_work(size, params, self.config)
             job.work, job.note = work.units, work.plan.note
             handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels,
-                                               work=work.units))
+                                               work=work.units,
+                                               **form.job_fields(size, params, _upload_limit(replies))))
         self._submitted.add(job.job_id)
         self.handles[job.job_id] = handle
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         log.info("job %s: queued for user %s at #%d", job.job_id, job.user_id, handle.position)
         return handle
+
+    async def _fetch(self, image: ImageRef, max_side: int, max_bytes: int, max_pixels: int) -> tuple[bytes, tuple[int, int]]:
+        """The attachment's bytes and its (height, width) as it will be dreamt."""
+        async with self.downloads.share(max_bytes):  # the most it may be: sizes can lie
+            data = await download(self.http, image, max_bytes)
+            async with self._decodes:  # decoded once, so a bad file is refused before it queues
+                decoded = await asyncio.to_thread(images.decode, data, max_pixels=max_pixels, max_side=max_side)
+        return data, (decoded.height, decoded.width)
 
     async def _follow(self, job: _Job, handle: JobHandle, clamps: list[Clamp], replies,
                       settings: GuildSettings) -> discord.Message | None:
@@ -269,31 +285,37 @@ class DreamRunner:
         """
         config = self.config
         reminder = config.dream.privacy_reminder if settings.privacy_reminder is None else settings.privacy_reminder
+        notes = "\n".join(line for line in (job.note, lowered_line(result)) if line)  # padded; lowered to fit
         text = messages.result(settings_line(result.params), messages.clamps(clamps + job.clamps), reminder,
-                               job.note)
+                               notes or None)
         if not await self._claim(job):
             return None
-        limit = int(replies.filesize_limit * 0.98)  # headroom for how the server counts
+        limit = _upload_limit(replies)
         attempt = 1
-        while True:
-            data, fmt, _size = await asyncio.to_thread(images.encode_within, result.image, limit)
-            file = discord.File(io.BytesIO(data), filename=f"dream-{job.job_id}{images.extension_for(fmt)}",
+        while True:  # an animation comes encoded within the limit from its worker
+            data, ext = encoded(result) or await asyncio.to_thread(self._still_file, result, limit)
+            file = discord.File(io.BytesIO(data), filename=f"dream-{job.job_id}{ext}",
                                 spoiler=settings.spoiler_results)
             try:
                 sent = await replies.deliver(text, file, result_view(job.user_id), job_id=job.job_id)
             except discord.HTTPException as exc:
                 self.metrics.discord_api_error(exc.status)
                 smaller = len(data) // 2
-                if exc.status != 413 or attempt == UPLOAD_ATTEMPTS or smaller < MIN_LIMIT_BYTES:
+                if exc.status != 413 or attempt == UPLOAD_ATTEMPTS or smaller < MIN_LIMIT_BYTES or result.animation:
                     raise
                 log.info("job %s: %d bytes refused as too large; trying %d", job.job_id, len(data), smaller)
                 attempt, limit = attempt + 1, smaller
             else:
-                log.info("job %s: delivered %s (%d bytes) in %.1f s", job.job_id, fmt, len(data), result.seconds)
+                log.info("job %s: delivered %s (%d bytes) in %.1f s", job.job_id, ext, len(data), result.seconds)
                 self.metrics.job_finished(JobStatus.done.value, result.seconds, job.work)
                 job.answered = True
                 await self.store.mark_finished(job.job_id, JobStatus.done.value, sent.id)
                 return sent
+
+    @staticmethod
+    def _still_file(result: DreamResult, limit: int) -> tuple[bytes, str]:
+        data, fmt, _size = images.encode_within(result.image, limit)
+        return data, images.extension_for(fmt)
 
     async def _claim(self, job: _Job) -> bool:
         """Whether this run may post the job's answer (always, for jobs never stored)."""
@@ -340,3 +362,9 @@ class DreamRunner:
                 await self.store.mark_finished(job.job_id, status)
             except Exception:
                 log.exception("job %s: could not record it as %s", job.job_id, status)
+
+
+def _upload_limit(replies) -> int:
+    """The most bytes a result may take here: the server's upload limit, less headroom for
+    how the server counts."""
+    return int(replies.filesize_limit * 0.98)

@@ -1,7 +1,9 @@
 """Prometheus metrics for the bot: what it did (jobs, errors) and what it is doing (queue, workers).
 
 Counters and the histogram are bumped by the bot as things happen (`job_finished`,
-`discord_api_error`); the pool's figures (queue depth, workers alive and by host, restarts,
+`discord_api_error`); so is the work done (units of `dreaming.cost`), with the recent rate of one
+worker, `dreambot_work_units_per_worker_second` (units per second of dream time: what the
+queue's estimates divide by); the pool's figures (queue depth, workers alive and by host, restarts,
 the pool's jobs by outcome and backend) are read from the pool's `stats()` when Prometheus
 scrapes, so they can never drift from the pool, whichever backend runs it.
 
@@ -12,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from dreaming.cost import RECENT, WorkRate
 from dreaming.pool import PoolStats
 
 #: Dreams take from about a second (tiny, GPU) to the job timeout (minutes, big on CPU).
@@ -39,14 +42,28 @@ class Metrics:
                                        ["outcome"], buckets=DREAM_SECONDS_BUCKETS, registry=self.registry)
         self.discord_errors = Counter("dreambot_discord_api_errors", "Failed Discord API calls, by HTTP status",
                                       ["status"], registry=self.registry)
+        self.work = Counter("dreambot_work_units", "Units of work (dreaming.cost) of finished dreams",
+                            registry=self.registry)
+        self.rate = WorkRate()
+        work_rate = Gauge("dreambot_work_units_per_worker_second", "Units of work one worker dreams per "
+                          f"second, over the last {RECENT} finished dreams (0 before any)", registry=self.registry)
+        work_rate.set_function(self._units_per_second)
         if stats is not None:
             self.registry.register(_PoolCollector(stats))
 
-    def job_finished(self, outcome: str, seconds: float) -> None:
-        """Count one finished request; `seconds` is time on a worker (0 if it never ran)."""
+    def job_finished(self, outcome: str, seconds: float, work: float = 0.0) -> None:
+        """Count one finished request; `seconds` is time on a worker (0 if it never ran),
+        `work` the units it dreamt (a finished dream's estimate; 0 if it never ran)."""
         self.jobs.labels(outcome=outcome).inc()
         if seconds > 0:  # refused or cancelled while queued: no dream time to record
             self.dream_seconds.labels(outcome=outcome).observe(seconds)
+        if work > 0:
+            self.work.inc(work)
+            self.rate.record(seconds, work)
+
+    def _units_per_second(self) -> float:
+        per_unit = self.rate.seconds_per_unit()
+        return 1 / per_unit if per_unit else 0.0
 
     def discord_api_error(self, status: int) -> None:
         """Count one Discord API call that failed with HTTP `status` (429, 5xx, 403...)."""

@@ -1,5 +1,6 @@
-"""What every pool backend decides the same way: who may queue, in which order, places held
-while a request gets ready, and the one place a job ends.
+"""What every pool backend decides the same way: who may queue, in which order (turns across
+users weighted by each job's estimated work, `DreamJob.work`), the work ahead of a job, places
+held while a request gets ready, and the one place a job ends.
 
 `FairAdmission` is the base of `DreamPool` (local worker processes) and `RedisPool` (workers
 anywhere); they add how a queued job reaches a worker. The bounds are attributes of the
@@ -55,6 +56,17 @@ class FairAdmission:
         """1-based place of a waiting job in the running order (1 = next); 0 for a job
         that is not waiting (running, ended, or never here)."""
         return self._queue.position(job_id) or 0
+
+    def work_ahead(self, job_id: str) -> float:
+        """Estimated units of work before the job `job_id` can start: the waiting jobs ahead
+        of it in the running order, and what is left of the jobs the workers hold."""
+        held = sum(h.job.work * (1 - (h.progress.done if h.progress else 0.0))
+                   for h in self._jobs.values() if h.job_id != job_id and h.job_id not in self._queue)
+        return self._queue.work_ahead(job_id) + held
+
+    def _line_up(self, handle: JobHandle) -> None:
+        """Put an admitted job in the fair queue, weighted by its estimated work."""
+        self._queue.push(handle.job_id, handle.job.user_id, handle, work=handle.job.work)
 
     def _free_workers(self) -> int:
         """Workers that would take a job now, without it waiting."""

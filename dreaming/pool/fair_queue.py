@@ -1,13 +1,17 @@
-"""A fair queue: jobs leave round-robin across users, not first-come-first-served.
+"""A fair queue: jobs leave in turns across users, weighted by their work, not first come,
+first served, and not one job per turn whatever its size.
 
 Pure data structure (no processes, no asyncio), so its ordering is tested on its own.
 
-Fairness is start-time fair queuing in its simplest form. Every job gets a round
-number: a user's first waiting job joins the current round, each further job of
-the same user the round after their previous one. Jobs leave by (round, arrival).
-So when one user queues ten jobs and another queues one, the second user's job
-waits for at most one job of the first, and a user who comes back after a pause
-joins the current round without having saved up credit.
+Fairness is start-time fair queuing (SFQ) weighted by each job's estimated work
+(`dreaming.cost`). Every job gets a start tag: a user's first waiting job starts at the
+queue's virtual time (the start tag of the job popped last), each further job of the same
+user where their previous one finishes (its start plus its work). Jobs leave by (start,
+arrival). So users share the workers by work done, not by jobs: a member whose one dream is
+20 times the work of another's waits while the other's twenty small ones run, rather than
+the huge dreams taking every other turn; with equal work it is plain round-robin (one user
+queues ten jobs, another one: the second's waits for at most one of the first's). A user who
+comes back after a pause starts at the current virtual time, with no credit saved up.
 """
 from __future__ import annotations
 
@@ -21,24 +25,25 @@ T = TypeVar("T")
 
 @dataclass(order=True)
 class _Entry(Generic[T]):
-    round: int
+    start: float
     seq: int
     key: Hashable = field(compare=False)
     user: Hashable = field(compare=False)
     item: T = field(compare=False)
+    work: float = field(compare=False, default=1.0)
 
 
 class FairQueue(Generic[T]):
-    """Items keyed by a unique `key`, owned by a `user`; `pop()` serves users in turn.
+    """Items keyed by a unique `key`, owned by a `user`; `pop()` serves users in turn by work.
 
     Limits (queue size, per-user counts) are the caller's policy: this class only orders.
     """
 
     def __init__(self) -> None:
-        self._entries: list[_Entry[T]] = []  # sorted by (round, seq); a few dozen at most
+        self._entries: list[_Entry[T]] = []  # sorted by (start, seq); a few dozen at most
         self._seq = itertools.count()
-        self._round = 0  # round of the last item popped
-        self._served: dict[Hashable, int] = {}  # user -> round of their last popped item
+        self._now = 0.0  # virtual time: the start tag of the last item popped
+        self._finish: dict[Hashable, float] = {}  # user -> where their last job (queued or served) ends
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -46,36 +51,40 @@ class FairQueue(Generic[T]):
     def __contains__(self, key: Hashable) -> bool:
         return any(e.key == key for e in self._entries)
 
-    def push(self, key: Hashable, user: Hashable, item: T) -> None:
-        """Queue `item` for `user`; `key` must not be queued already."""
+    def push(self, key: Hashable, user: Hashable, item: T, work: float = 1.0) -> None:
+        """Queue `item` for `user`, `work` being its estimated cost (any unit, the same for
+        all; positive); `key` must not be queued already."""
         if key in self:
             raise KeyError(f"{key!r} is already queued")
-        last = max([e.round for e in self._entries if e.user == user]
-                   + [self._served.get(user, 0)])
-        entry = _Entry(max(last + 1, self._round), next(self._seq), key, user, item)
-        bisect.insort(self._entries, entry)
+        if not work > 0:
+            raise ValueError(f"work must be positive, not {work!r}")
+        start = max(self._now, self._finish.get(user, 0.0))
+        self._finish[user] = start + work
+        bisect.insort(self._entries, _Entry(start, next(self._seq), key, user, item, work))
 
     def pop(self) -> T:
         """Remove and return the next item to run. Raises `IndexError` when empty."""
         entry = self._entries.pop(0)
-        self._round = entry.round
-        self._served[entry.user] = entry.round
-        # A user served before the current round has no advantage left to remember.
-        self._served = {u: r for u, r in self._served.items() if r >= self._round}
+        self._now = entry.start
+        # A user whose work ends before now has no advantage left to remember.
+        waiting = {e.user for e in self._entries}
+        self._finish = {u: f for u, f in self._finish.items() if f > self._now or u in waiting}
         return entry.item
 
     def remove(self, key: Hashable) -> T | None:
         """Take the item `key` out of the queue (a cancel); None if it isn't queued.
 
-        The user's later items move up a round: cancelling one job gives its turn
+        The user's later items move up by its work: cancelling one job gives its turn
         to the user's next one.
         """
         for i, removed in enumerate(self._entries):
             if removed.key == key:
                 del self._entries[i]
                 for entry in self._entries:
-                    if entry.user == removed.user and entry.round > removed.round:
-                        entry.round -= 1
+                    if entry.user == removed.user and entry.start > removed.start:
+                        entry.start = max(removed.start, entry.start - removed.work)
+                if removed.user in self._finish:
+                    self._finish[removed.user] = max(self._now, self._finish[removed.user] - removed.work)
                 self._entries.sort()
                 return removed.item
         return None
@@ -95,6 +104,15 @@ class FairQueue(Generic[T]):
             if entry.key == key:
                 return i + 1
         return None
+
+    def work_ahead(self, key: Hashable) -> float:
+        """The work of the items queued ahead of `key` (all of them if it isn't queued)."""
+        total = 0.0
+        for entry in self._entries:
+            if entry.key == key:
+                break
+            total += entry.work
+        return total
 
     def count(self, user: Hashable) -> int:
         """How many items `user` has waiting."""

@@ -14,7 +14,8 @@ Policies, chosen once here:
 - A job whose worker dies (crash, out of memory, kill -9) ends `crashed` and is not
   retried: what killed one worker (most often memory) would likely kill the
   next, and the user is told at once and can send it again. The worker is restarted.
-- `job_timeout` counts from the moment a worker takes the job, not the time queued.
+- `job_timeout` counts from the moment a worker takes the job, not the time queued. It is
+  the time of one dream: an animation gets it times its `DreamJob.timeout_scale`.
 - Cancel and timeout answer the handle at once. The worker is told to stop (the engine
   checks between steps) and keeps its warm model; it is killed and restarted only if
   it has not stopped within `cancel_grace` seconds.
@@ -132,7 +133,7 @@ class DreamPool(FairAdmission):
         Raises `QueueFull`, `UserLimit`, or `Interrupted` when the pool is closing.
         """
         handle = self._admit(job)
-        self._queue.push(job.job_id, job.user_id, handle)
+        self._line_up(handle)
         self._dispatch()
         return handle
 
@@ -263,12 +264,12 @@ class DreamPool(FairAdmission):
             handle.mark_running()
             worker.run(handle.job)
             self._timers[worker.slot] = asyncio.get_running_loop().call_later(
-                self.job_timeout, self._timed_out, worker)
+                handle.job.timeout(self.job_timeout), self._timed_out, worker)  # longer for animations
 
     def _timed_out(self, worker: WorkerProcess) -> None:
         self._timers.pop(worker.slot, None)
         if (handle := self._jobs.get(worker.job_id or "")) is not None:
-            self._finish(handle, error=DreamTimeout(self.job_timeout))
+            self._finish(handle, error=DreamTimeout(handle.job.timeout(self.job_timeout)))
         self._stop_job(worker)
 
     def _stop_job(self, worker: WorkerProcess) -> None:

@@ -9,7 +9,7 @@ policy for stays here, in the one bot that feeds the queue:
 - **Fair.** Jobs wait in the bot, in the same `FairQueue` as the local pool, and go to arq
   only as workers free up: at most as many jobs sit in arq as workers are alive (their
   heartbeats, `dreaming.pool.remote`). arq's own queue is first come, first served, so it
-  is never let to hold a backlog; the round-robin order is decided here, at the last moment.
+  is never let to hold a backlog; the fair order (by work) is decided here, at the last moment.
 - **Bounded.** `max_queue` counts the jobs waiting here, `per_user` a user's waiting and
   running jobs: both are counted in one place, whatever the number of workers or hosts.
 - **Cancel.** A job still here leaves the fair queue; one in arq is aborted (arq's abort
@@ -173,7 +173,7 @@ class RedisPool(FairAdmission):
             self._remote[job.job_id] = _Remote(job, handle)
             log.info("job %s: adopted from the last run, still in Redis", job.job_id)
         else:
-            self._queue.push(job.job_id, job.user_id, handle)
+            self._line_up(handle)
             self._feeding.set()
         return handle
 
@@ -247,7 +247,7 @@ class RedisPool(FairAdmission):
                 self._down(exc)
                 self._remote.pop(job.job_id, None)
                 if not handle.done():  # back in line; its turn comes again soon
-                    self._queue.push(job.job_id, job.user_id, handle)
+                    self._line_up(handle)
                 break
             remote.in_redis = True
 
@@ -436,7 +436,7 @@ class RedisPool(FairAdmission):
         except Exception as exc:
             self._finish(remote.handle, error=WorkerCrashed(f"unreadable result: {exc}"))
             return
-        result, error = _outcome(info.success, info.result, self.job_timeout)
+        result, error = _outcome(info.success, info.result, remote.handle.job.timeout(self.job_timeout))
         self._finish(remote.handle, result=result, error=error, abandon=False)
 
     def _remember_ended(self, job_id: str) -> None:
@@ -451,13 +451,15 @@ class RedisPool(FairAdmission):
     def _start_timer(self, job_id: str) -> None:
         if (timer := self._timers.pop(job_id, None)) is not None:
             timer.cancel()
+        if (handle := self._jobs.get(job_id)) is None:
+            return
         self._timers[job_id] = asyncio.get_running_loop().call_later(
-            self.job_timeout, self._timed_out, job_id)
+            handle.job.timeout(self.job_timeout), self._timed_out, job_id)  # longer for animations
 
     def _timed_out(self, job_id: str) -> None:
         self._timers.pop(job_id, None)
         if (handle := self._jobs.get(job_id)) is not None:
-            self._finish(handle, error=DreamTimeout(self.job_timeout))
+            self._finish(handle, error=DreamTimeout(handle.job.timeout(self.job_timeout)))
 
     def _finish(self, handle: JobHandle, *, result: DreamResult | None = None,
                 error: DreamError | None = None, abandon: bool = True) -> None:
