@@ -2,7 +2,7 @@
 
 - `pool`: `DreamPool`, the one interface (`submit`, `cancel`, `close`, `stats`);
 - `handle`: `JobHandle`, the submitter's view of one job;
-- `fair_queue`: `FairQueue`, the round-robin order across users (pure, no processes);
+- `fair_queue`: `FairQueue`, fair turns across users, weighted by each job's estimated work (pure, no processes);
 - `protocol`: the typed messages between the pool and its workers, and `WorkerState`;
 - `worker`: the worker process's entry (model kept warm, jobs dreamt one at a time);
 - `process`: `WorkerProcess`, the parent's side of one worker (pipe, threads, kill);

@@ -5,7 +5,8 @@ Two backends implement it: `DreamPool` (`local`: worker processes on this host) 
 bot's runner, its health and metrics) is written against this protocol only, so nothing
 there knows which one runs. The guarantees are the same for both:
 
-- **fair**: jobs start round-robin across users (`FairQueue`), not first come, first served;
+- **fair**: users take turns by work (`FairQueue`: one user's huge dreams don't crowd out
+  another's many small ones), not first come, first served;
 - **bounded**: at most `max_queue` jobs wait, at most `per_user` per user wait or run;
   more are refused at once (`QueueFull`, `UserLimit`), and a pool that cannot take jobs
   just now says so (`Interrupted` while closing, `Unavailable` while Redis is down);
@@ -53,6 +54,9 @@ class Pool(Protocol):
 
     def position(self, job_id: str) -> int:
         """1-based place of a waiting job (1 = next); 0 when it is not waiting."""
+
+    def work_ahead(self, job_id: str) -> float:
+        """Estimated units of work (`dreaming.cost`) before the job `job_id` can start."""
 
     async def close(self, grace: float = 30.0) -> None:
         """Stop taking jobs, give running ones `grace` seconds, interrupt the rest."""
