@@ -142,9 +142,8 @@ def _check_work(size: tuple[int, int], params) -> None:
     """Refuse an animation over the work bound of the engine's own limits (`dreaming.cost`):
     no animation may cost more than the largest still dream."""
     from dreaming import cost
-    from dreaming.animate import frame_work
 
-    units, limit = sum(frame_work(size, params)), cost.bound({})
+    units, limit = cost.estimate(size, params).units, cost.bound({})
     if units > limit:
         raise AnimationTooLong(units, limit, params.frames)
 

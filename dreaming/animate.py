@@ -9,7 +9,8 @@
    steps (defaults 2 and 6). The last frame already holds the dream, so a light touch at the
    two finest scales grows new detail into the magnified centre and keeps it sharp (one
    octave of 4 steps let the zoom go soft); a full dream per frame, the 2015 notebook's way,
-   costs 2.5-3 times as much.
+   costs 2.5-3 times as much. (`dreaming.cost.frame_params` holds these settings, and
+   `frame_work` counts each frame's work from them.)
 3. Frame k dreams with a seed derived from the job's seed and k, so the whole animation
    is reproduced by one seed while the jitter differs from frame to frame.
 4. The model stays warm: every frame runs on the same compiled step (same layers, same
@@ -28,14 +29,13 @@ import time
 import numpy as np
 from PIL import Image
 
-from dreaming import cost
+from dreaming.cost import frame_params, frame_work
 from dreaming.engine import dream
 from dreaming.errors import Cancelled
 from dreaming.images import from_array
 from dreaming.jobs import DreamResult, Progress, ProgressFn
 from dreaming.model import DreamModel
 from dreaming.params import DreamParams, seeded, validate
-from dreaming.plan import plan_dream
 
 
 def animate(image: np.ndarray, params: DreamParams, *, model: DreamModel,
@@ -63,11 +63,6 @@ def animate(image: np.ndarray, params: DreamParams, *, model: DreamModel,
                        frames=tuple(frames))
 
 
-def frame_params(params: DreamParams) -> tuple[DreamParams, DreamParams]:
-    """The settings of the first frame (all of `params`) and of every later, lighter one."""
-    return params, params.replace(octaves=params.frame_octaves, steps=params.frame_steps)
-
-
 def frame_seed(seed: int, k: int) -> int:
     """Frame k's seed: the job's own for the first frame, then well-mixed derivations of it."""
     if k == 0:
@@ -86,14 +81,6 @@ def zoom_in(frame: np.ndarray, zoom: float) -> np.ndarray:
     dx, dy = width * (1 - 1 / zoom) / 2, height * (1 - 1 / zoom) / 2
     return np.asarray(img.resize((width, height), Image.Resampling.BICUBIC,
                                  box=(dx, dy, width - dx, height - dy)))
-
-
-def frame_work(image_size: tuple[int, int], params: DreamParams) -> list[float]:
-    """Each frame's work in `dreaming.cost` units: the first frame's full dream, then the
-    lighter ones at the first frame's (fitted) size. Their sum is the animation's work."""
-    first, later = frame_params(params)
-    out = plan_dream(image_size, first).out_size
-    return [cost.estimate(image_size, first).units] + [cost.estimate(out, later).units] * (params.frames - 1)
 
 
 class _FrameTracker:

@@ -25,7 +25,7 @@ class Progress:
     octaves: int
     step: int  #: 1-based within the octave
     steps: int
-    done: float  #: fraction of all work done (all frames), 0..1, weighted by pixels
+    done: float  #: fraction of all work done (all frames), 0..1, weighted by each step's estimated work (dreaming.cost)
     eta_s: float | None  #: seconds left, once it can be estimated
     loss: float  #: objective value at this step
     frame: int = 1  #: 1-based frame of an animation (a still image is frame 1 of 1)

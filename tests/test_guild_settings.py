@@ -98,9 +98,9 @@ def test_defaults_add_no_limits():
 
 
 def test_effective_caps_take_the_lower_of_operator_and_server():
-    guild = GuildSettings(max_side=256, max_steps=80, max_strength=0.01)  # 80 > operator's 40
+    guild = GuildSettings(max_side=256, max_steps=80, max_strength=0.01, max_frames=12)  # 80 > operator's 40
     caps = effective_caps(CAPS, guild)
-    assert caps == {"max_side": 256, "octaves": 6, "steps": 40, "step_size": 0.01}
+    assert caps == {"max_side": 256, "octaves": 6, "steps": 40, "step_size": 0.01, "frames": 12}
     assert CAPS["max_side"] == 1024  # the operator's dict is not changed
 
 

@@ -624,6 +624,14 @@ async def test_an_animation_comes_back_encoded_not_as_raw_frames(pool, jpeg):
 
 @pytest.mark.slow
 @module_loop
+async def test_an_animation_comes_back_as_the_mp4_its_job_asks_for(pool, jpeg):
+    result = await pool.submit(replace(job("ann", jpeg, ZOOM), animation_format="mp4")).result()
+
+    assert result.animation.fmt == "mp4" and result.animation.data[4:8] == b"ftyp"  # an MP4 container
+
+
+@pytest.mark.slow
+@module_loop
 async def test_an_animation_over_its_upload_limit_is_lowered_in_the_worker(pool, jpeg):
     full = await pool.submit(job("ann", jpeg, ZOOM)).result()
     limit = len(full.animation.data) * 2 // 3  # the same dream (same seed) cannot fit as it is

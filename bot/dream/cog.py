@@ -19,6 +19,7 @@ from dreaming.presets import MAX_NAME_CHARS
 
 from bot.dream import admission
 from bot.dream import messages
+from bot.dream.animation import ANIMATION_SIDE, FORMATS, ZOOM_FRAMES
 from bot.dream.fetch import ImageRef, RecentImages, first_attachment
 from bot.dream.replies import InteractionReplies, MessageReplies
 from bot.dream.request import DreamRequest
@@ -42,6 +43,8 @@ Seed = _slash_range("seed", int)
 Size = _slash_range("max_side", int)
 Jitter = _slash_range("jitter", int)
 Smoothing = _slash_range("smoothing", float)
+Frames = app_commands.Range[int, 2, int(LIMITS["frames"].high)]  # one frame is a still: /dream
+Zoom = _slash_range("zoom", float)
 # Text options are bounded where Discord checks them: a 6,000-character name never reaches us.
 PresetName = app_commands.Range[str, 1, MAX_NAME_CHARS]
 LayerSpec = app_commands.Range[str, 1, MAX_SPEC_CHARS]
@@ -125,14 +128,40 @@ class DreamCog(commands.Cog, name="Dream"):
         steps="Gradient steps per octave", octaves="Number of scales",
         seed="Random seed, to reproduce a dream", size="Longest side in pixels",
         jitter="Random shift per step in pixels (hides tile seams)",
-        smoothing="Smooth the dream's strokes (0 = off, 1-2 = softer)")
+        smoothing="Smooth the dream's strokes (0 = off, 1-2 = softer)",
+        noise="Dream from noise, with no image (try preset neuron or insects)")
     async def dream_slash(self, interaction: discord.Interaction,
                           image: discord.Attachment | None = None, preset: PresetName | None = None,
                           layer: LayerSpec | None = None,
                           strength: Strength | None = None, steps: Steps | None = None,
                           octaves: Octaves | None = None, seed: Seed | None = None,
                           size: Size | None = None, jitter: Jitter | None = None,
-                          smoothing: Smoothing | None = None) -> None:
+                          smoothing: Smoothing | None = None, noise: bool | None = None) -> None:
+        await self._slash_dream(interaction, image, {
+            "preset": preset, "layers": layer, "strength": strength, "steps": steps, "octaves": octaves,
+            "seed": seed, "size": size, "jitter": jitter, "smoothing": smoothing, "noise": noise})
+
+    @app_commands.command(name="dream-animate", description="Dream an endless zoom animation")
+    @app_commands.describe(
+        image="The picture to dream (default: your last image in this channel)",
+        frames=f"How many frames (default {ZOOM_FRAMES})", zoom="How far each frame zooms in (1.05 = 5% closer)",
+        preset="A named style, e.g. classic, neuron, insects",
+        layer="Network layer(s), e.g. mixed5, mixed4c, or mixed4/97",
+        seed="Random seed, to reproduce an animation", size=f"Longest side in pixels (default {ANIMATION_SIDE})",
+        format="File format: webp (default), gif or mp4", noise="Dream from noise, with no image")
+    @app_commands.choices(format=[app_commands.Choice(name=fmt, value=fmt) for fmt in FORMATS])
+    async def animate_slash(self, interaction: discord.Interaction, image: discord.Attachment | None = None,
+                            frames: Frames | None = None, zoom: Zoom | None = None,
+                            preset: PresetName | None = None, layer: LayerSpec | None = None,
+                            seed: Seed | None = None, size: Size | None = None,
+                            format: app_commands.Choice[str] | None = None, noise: bool | None = None) -> None:
+        await self._slash_dream(interaction, image, {
+            "frames": frames or ZOOM_FRAMES, "zoom": zoom, "preset": preset, "layers": layer, "seed": seed,
+            "size": size, "format": format.value if format else None, "noise": noise})
+
+    async def _slash_dream(self, interaction: discord.Interaction, image: discord.Attachment | None,
+                           options: dict[str, object]) -> None:
+        """`/dream` and `/dream-animate`: the member's own rights here, the image, then the runner."""
         refused = admission.invoker_refusal(interaction.permissions, in_thread=_in_thread(interaction.channel),
                                             posts_file=image is not None)
         if refused is not None:  # the member could not post this here themselves
@@ -140,8 +169,6 @@ class DreamCog(commands.Cog, name="Dream"):
             return
         ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
         replies = InteractionReplies(interaction)  # the runner defers, after the server's rules
-        options = {"preset": preset, "layers": layer, "strength": strength, "steps": steps,
-                   "octaves": octaves, "seed": seed, "size": size, "jitter": jitter, "smoothing": smoothing}
         options = {k: v for k, v in options.items() if v is not None}
         await self.bot.runner.run(DreamRequest(interaction.user, ref, options), replies)
 
@@ -161,6 +188,7 @@ class DreamCog(commands.Cog, name="Dream"):
         await self.bot.runner.run(DreamRequest(interaction.user, image, {}), InteractionReplies(interaction))
 
     @dream_slash.autocomplete("preset")
+    @animate_slash.autocomplete("preset")
     async def preset_autocomplete(self, interaction: discord.Interaction, current: str):
         """The presets usable here, this server's own first (they are what members look for)."""
         presets = await admission.presets_for(self.bot.store, self.bot.presets, interaction.guild_id)
@@ -169,6 +197,7 @@ class DreamCog(commands.Cog, name="Dream"):
                 for p in ordered if current.lower() in p.name][:25]
 
     @dream_slash.autocomplete("layer")
+    @animate_slash.autocomplete("layer")
     async def layer_autocomplete(self, interaction: discord.Interaction, current: str):
         """The layers this server allows, each with what it paints (aliases of allowed blocks too)."""
         settings = await admission.settings_for(self.bot.store, interaction.guild_id, self.bot.config.dm_settings)

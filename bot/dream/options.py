@@ -1,7 +1,9 @@
 """`!dream key=value ...`: the words after the command, as engine options.
 
 Keys are case-insensitive and have friendly names (`layer`, `strength`, `size`); a bare
-word that names a preset means `preset=<word>`. Unknown keys get a suggestion.
+word that names a preset means `preset=<word>`; `zoom` and `noise` also stand alone, and
+`noise` and `format` are the bot's own keys (`bot/dream/animation.py`). Unknown keys get a
+suggestion.
 """
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import shlex
 from dreaming.errors import BadParam, UnknownOption
 from dreaming.params import OPTIONS, DreamParams, option_name
 from dreaming.parsing import did_you_mean
+
+from bot.dream.animation import BARE_WORDS, FORM_OPTIONS, ON
 
 #: the option words chat offers (the engine's `OPTIONS` less those that are the operator's
 #: business: memory, speed and the grid of shifts) -> the `DreamParams` field each sets
@@ -33,11 +37,14 @@ def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()
         if not sep:
             if key in presets:
                 key, value = "preset", key
+            elif key in BARE_WORDS:  # `!dream zoom`, `!dream noise`
+                value = ON
             else:
-                raise UnknownOption(word[:40], did_you_mean(key, [*KEYS, *presets]), _valid())
-        if key not in KEYS:
-            raise UnknownOption(key[:40], did_you_mean(key, KEYS), _valid())
-        option = option_name(KEYS[key])  # one word per setting (layer -> layers), as people know it
+                raise UnknownOption(word[:40], did_you_mean(key, [*KEYS, *FORM_OPTIONS, *presets]), _valid())
+        if key not in KEYS and key not in FORM_OPTIONS:
+            raise UnknownOption(key[:40], did_you_mean(key, [*KEYS, *FORM_OPTIONS]), _valid())
+        # one word per setting (layer -> layers), as people know it
+        option = option_name(KEYS[key]) if key in KEYS else key
         if option in options:
             raise BadParam(key, value, "given twice; give it once")
         if not value.strip():
@@ -47,7 +54,7 @@ def parse_dream_args(text: str, presets: set[str] | frozenset[str] = frozenset()
 
 
 def _valid() -> list[str]:
-    return sorted(set(KEYS) - {"layers"})
+    return sorted(set(KEYS) - {"layers"} | set(FORM_OPTIONS))
 
 
 def settings_line(params: DreamParams) -> str:

@@ -21,6 +21,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
              "`steps` · `jitter` · `seed` · `size` (längste Seite, px).\n"
              "`{prefix}dream presets` und `{prefix}dream layers` zeigen die Auswahl; `{prefix}dream cancel` stoppt "
              "deinen Traum.\n"
+             "**Zoom-Animation:** `{prefix}dream zoom frames=24` (`zoom=1.05` pro Bild, `format=gif` oder `mp4`), "
+             "oder `/traum-animation`. **Aus Rauschen**, ganz ohne Bild: `{prefix}dream noise preset=neuron` oder "
+             "`layer=mixed4/97`.\n"
              "Ohne Anhang wird dein letztes Bild in diesem Kanal genommen (aus den letzten {recent_minutes:g} Minuten)."),
     "presets_title": "**Vorlagen**",
     "layers_title": "**Schichten** (frühe Schichten malen Texturen, tiefe Kreaturen)",
@@ -163,6 +166,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "setting_max_octaves": "höchstens so viele Oktaven pro Traum",
     "setting_max_steps": "höchstens so viele Schritte pro Oktave",
     "setting_max_strength": "höchste Stärke (Schrittweite)",
+    "setting_max_frames": "höchstens so viele Bilder pro Zoom-Animation",
     "setting_allowed_presets": "Vorlagen, die Mitglieder nutzen dürfen",
     "setting_default_preset": "die Vorlage, wenn ein Mitglied keine nennt",
     "setting_channel_presets": "die eigene Standardvorlage eines Kanals",
@@ -174,6 +178,12 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "setting_spoiler_results": "Ergebnisse als Spoiler posten",
     "setting_exempt_roles": "Rollen ohne Wartezeit und Kontingent",
     "setting_moderator_roles": "Rollen, die diese Einstellungen ändern dürfen",
+    # -- zoom animations and dreams from noise (bot/dream/animation.py) --------------------------
+    "progress_frames": "🌀 Träume… Bild {frame}/{frames} · {percent} %{eta}",
+    "animation_lowered": "Verkleinert, damit es unter das Upload-Limit dieses Servers passt: {shown}.",
+    "lowered_size": "Größe",
+    "lowered_quality": "Qualität",
+    "lowered_frames": "Bilder",
 }
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -188,6 +198,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dream.size": ("größe", "Längste Seite in Pixeln"),
     "dream.jitter": ("jitter", "Zufällige Verschiebung pro Schritt in Pixeln (versteckt Kachelnähte)"),
     "dream.smoothing": ("glättung", "Die Striche glätten (0 = aus, 1-2 = weicher)"),
+    "dream.noise": ("rauschen", "Aus Rauschen träumen, ohne Bild (z. B. mit vorlage:neuron)"),
+    "dream-animate": ("traum-animation", "Eine endlose Zoom-Animation träumen"),
+    "dream-animate.image": ("bild", "Das Bild zum Träumen (Standard: dein letztes Bild in diesem Kanal)"),
+    "dream-animate.frames": ("bilder", "Wie viele Bilder (Standard 24)"),
+    "dream-animate.zoom": ("zoom", "Wie weit jedes Bild hineinzoomt (1.05 = 5 % näher)"),
+    "dream-animate.preset": ("vorlage", "Ein benannter Stil, z. B. classic, neuron, insects"),
+    "dream-animate.layer": ("schicht", "Netzschicht(en), z. B. mixed5, mixed4c oder mixed4/97"),
+    "dream-animate.seed": ("seed", "Zufallswert, um eine Animation zu wiederholen"),
+    "dream-animate.size": ("größe", "Längste Seite in Pixeln (Standard 512)"),
+    "dream-animate.format": ("format", "Dateiformat: webp (Standard), gif oder mp4"),
+    "dream-animate.noise": ("rauschen", "Aus Rauschen träumen, ohne Bild"),
     "dream-cancel": ("traum-abbrechen", "Deine wartenden oder laufenden Träume stoppen"),
     "dream-queue": ("traum-warteschlange", "Wo deine Träume in der Warteschlange stehen"),
     "dream-quota": ("traum-kontingent", "Wie viele Träume du heute noch hast"),

@@ -18,6 +18,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
              "(longest side, px).\n"
              "`{prefix}dream presets` and `{prefix}dream layers` list the choices; "
              "`{prefix}dream cancel` stops your dream.\n"
+             "**Zoom animation:** `{prefix}dream zoom frames=24` (`zoom=1.05` per frame, `format=gif` or `mp4`), "
+             "or `/dream-animate`. **From noise**, no image needed: `{prefix}dream noise preset=neuron` or "
+             "`layer=mixed4/97`.\n"
              "With no image attached, your last image in this channel (within {recent_minutes:g} minutes) is used."),
     "presets_title": "**Presets**",
     "layers_title": "**Layers** (early layers paint textures, deep ones creatures)",
@@ -144,6 +147,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "setting_max_octaves": "most octaves per dream",
     "setting_max_steps": "most steps per octave",
     "setting_max_strength": "highest strength (step size)",
+    "setting_max_frames": "most frames of a zoom animation",
     "setting_allowed_presets": "presets members may use",
     "setting_default_preset": "the preset when a member names none",
     "setting_channel_presets": "a channel's own default preset",
@@ -155,4 +159,10 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "setting_spoiler_results": "post results as spoilers",
     "setting_exempt_roles": "roles without cooldown and quota",
     "setting_moderator_roles": "roles that may change these settings",
+    # -- zoom animations and dreams from noise (bot/dream/animation.py) --------------------------
+    "progress_frames": "🌀 Dreaming… frame {frame}/{frames} · {percent}%{eta}",
+    "animation_lowered": "Lowered to fit this server's upload limit: {shown}.",
+    "lowered_size": "size",
+    "lowered_quality": "quality",
+    "lowered_frames": "frames",
 }

@@ -35,6 +35,7 @@ class GuildSettings:
     max_octaves: int | None = None
     max_steps: int | None = None
     max_strength: float | None = None
+    max_frames: int | None = None  #: of a zoom animation; None = the operator's cap
     allowed_presets: tuple[str, ...] = ()  #: empty = all
     default_preset: str | None = None  #: None = the operator's default
     #: (channel id, preset) pairs: a channel's own default, over the server's
@@ -106,6 +107,7 @@ SETTINGS: dict[str, Setting] = {
     "max_octaves": Setting("cap", "a whole number, or default"),
     "max_steps": Setting("cap", "a whole number, or default"),
     "max_strength": Setting("cap", "a number, or default"),
+    "max_frames": Setting("cap", "a whole number, or default"),
     "allowed_presets": Setting("names", "preset names, or all"),
     "default_preset": Setting("preset", "a preset name, or default"),
     "channel_presets": Setting("channel presets", "set with `channels default #channel PRESET`"),
@@ -122,7 +124,7 @@ DEFAULTS: dict[str, object] = {f.name: f.default for f in dataclasses.fields(Gui
 
 #: guild field -> the operator cap (`Config.caps` key, a `DreamParams` field) it narrows
 CAPPED: dict[str, str] = {"max_side": "max_side", "max_octaves": "octaves",
-                          "max_steps": "steps", "max_strength": "step_size"}
+                          "max_steps": "steps", "max_strength": "step_size", "max_frames": "frames"}
 def effective_caps(operator_caps: Mapping[str, float], guild: GuildSettings) -> dict[str, float]:
     """The caps a dream in this server runs under: per field the lower of operator and server.
 

@@ -68,9 +68,8 @@ def run_remote_worker(url: str, *, weights: str, gpu: str | None, log_level: int
     logging.basicConfig(level=log_level, format="%(asctime)s worker[%(process)d] %(levelname)s "
                         "%(name)s: %(message)s")
     logging.getLogger("arq").setLevel(max(log_level, logging.WARNING))
-    from dreaming.engine import dream  # TensorFlow comes in here, in the worker only
-    from dreaming.images import decode, to_array
-    from dreaming.model import load_model
+    from dreaming.model import load_model  # TensorFlow comes in here, in the worker only
+    from dreaming.pool.execute import run_job
     try:
         model = load_model(weights)
     except DreamError as exc:  # missing weights: the operator's to fix, not worth retrying
@@ -78,8 +77,7 @@ def run_remote_worker(url: str, *, weights: str, gpu: str | None, log_level: int
         raise SystemExit(FATAL_EXIT) from None
 
     def run(job: DreamJob, cancel: threading.Event, progress: Callable[[Progress], None]):
-        image = to_array(decode(job.image, max_side=job.params.max_side, max_pixels=job.max_pixels))
-        return dream(image, job.params, model=model, progress=progress, cancel=cancel)
+        return run_job(job, model=model, progress=progress, cancel=cancel)  # a still or an encoded animation
 
     host = socket.gethostname()
     me = WorkerInfo(worker_id=f"{host}-{os.getpid()}", host=host, pid=os.getpid(),
@@ -192,9 +190,9 @@ class _Dreamer:
                 self.exit_code = 3
             reason = "out of memory" if exiting else f"internal error: {type(exc).__name__}"
             return JobCrashed(job.job_id, reason, traceback.format_exc(), exiting)
-        if result.image.nbytes > MAX_RESULT_BYTES:
-            return JobCrashed(job.job_id, "the result is too large to send back",
-                              f"{result.image.nbytes} bytes", False)
+        size = result.image.nbytes + (len(result.animation.data) if result.animation else 0)
+        if size > MAX_RESULT_BYTES:
+            return JobCrashed(job.job_id, "the result is too large to send back", f"{size} bytes", False)
         return JobDone(job.job_id, result)
 
     async def _renew(self, key: str) -> None:

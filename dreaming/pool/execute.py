@@ -1,0 +1,42 @@
+"""What a worker does with one `DreamJob`, the same in both kinds of worker (`worker.py` on
+this host, `redis_worker.py` anywhere): the start picture, a still or an animation, and an
+animation encoded where it was dreamt.
+
+1. The start picture: the uploaded image decoded within the job's limits, or, for a dream
+   from noise, seeded noise of the job's size (the params' seed, so one seed makes both
+   the noise and the dream).
+2. A still (`params.frames == 1`) is `dream`'s result as it is.
+3. An animation is encoded here, within the job's `upload_limit`, in its format
+   (`fit_animation` lowers the frame size, then the quality, then the frame count): the
+   result carries the encoded file and what was lowered, never the raw frames, which would
+   be about 75 MB for 24 frames of 1024 px through the pipe or Redis.
+
+TensorFlow comes in with this module: only workers import it.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from dataclasses import replace
+
+from dreaming.animate import animate
+from dreaming.engine import dream
+from dreaming.images import decode, fit_animation, noise_image, to_array
+from dreaming.jobs import DreamJob, DreamResult, ProgressFn
+from dreaming.model import DreamModel
+from dreaming.params import seeded
+
+
+def run_job(job: DreamJob, *, model: DreamModel, progress: ProgressFn | None = None,
+            cancel: threading.Event | None = None) -> DreamResult:
+    """Dream `job` to the result its pool sends back (DreamError for the job's own faults)."""
+    params = seeded(job.params)  # chosen now: a noise start is drawn from the same seed
+    if job.noise is not None:
+        picture = noise_image(job.noise, params.seed)
+    else:
+        picture = to_array(decode(job.image, max_side=params.max_side, max_pixels=job.max_pixels))
+    if params.frames == 1:
+        return dream(picture, params, model=model, progress=progress, cancel=cancel)
+    result = animate(picture, params, model=model, progress=progress, cancel=cancel)
+    fitted = fit_animation(result.frames, job.upload_limit or sys.maxsize, job.animation_format)
+    return replace(result, frames=(), animation=fitted)
