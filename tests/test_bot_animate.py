@@ -129,6 +129,12 @@ async def test_a_dream_from_noise_needs_no_image(world, start_bot, pool):
     picture = image_of(result.files[0].data)
     assert picture.format == "PNG" and picture.size == (96, 96)
     assert settings_of(result)["preset"] == "neuron" and world.downloads() == []
+    assert settings_of(result)["noise"] == "on"  # the line, pasted back, dreams from noise again
+
+    # Reroll needs no original image: a new seed, a new noise start, the same settings.
+    reroll = await world.interaction_result(await world.press(result, "reroll", world.alice))
+    assert settings_of(reroll)["noise"] == "on" and settings_of(reroll)["seed"] != "9"
+    assert image_of(reroll.files[0].data).size == (96, 96) and world.downloads() == []
 
 
 @pytest.mark.parametrize("words, says", [

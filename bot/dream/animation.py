@@ -57,6 +57,14 @@ class DreamForm:
     noise: bool = False  #: dream from seeded noise, with no image
     fmt: str = FORMATS[0]  #: an animation's file format
 
+    def words(self, params: DreamParams) -> list[str]:
+        """Its words in a result's settings line, so that pasting the line back (or Reroll and
+        Tweak, which read it) asks for the same form: `noise=on`, an animation's `format=gif`."""
+        words = [f"noise={ON}"] if self.noise else []
+        if params.frames > 1 and self.fmt != FORMATS[0]:
+            words.append(f"format={self.fmt}")
+        return words
+
     def stored(self) -> dict[str, object]:
         """The keys a stored job keeps beside its settings, so a restart dreams it the same."""
         return {_STORED_NOISE: self.noise, _STORED_FORMAT: self.fmt}

@@ -13,7 +13,7 @@ from dreaming.errors import BadParam, UnknownOption
 from dreaming.params import OPTIONS, DreamParams, option_name
 from dreaming.parsing import did_you_mean
 
-from bot.dream.animation import BARE_WORDS, FORM_OPTIONS, ON
+from bot.dream.animation import BARE_WORDS, FORM_OPTIONS, ON, DreamForm
 
 #: the option words chat offers (the engine's `OPTIONS` less those that are the operator's
 #: business: memory, speed and the grid of shifts) -> the `DreamParams` field each sets
@@ -57,15 +57,16 @@ def _valid() -> list[str]:
     return sorted(set(KEYS) - {"layers"} | set(FORM_OPTIONS))
 
 
-def settings_line(params: DreamParams) -> str:
-    """The one line that reproduces a dream here: `DreamParams.describe()` plus the size,
-    less the operator's words (precision, jitter_grid: this bot's own, the same on replay).
+def settings_line(params: DreamParams, form: DreamForm = DreamForm()) -> str:
+    """The one line that reproduces a dream here: `DreamParams.describe()` plus the size and
+    the request's form (from noise, an animation's format), less the operator's words
+    (precision, jitter_grid: this bot's own, the same on replay).
 
     Every word is a `!dream` option, so the line can be pasted back after `!dream`.
     """
     words = [w for w in f"{params.describe()} size={params.max_side}".split()
              if OPTIONS.get(w.partition("=")[0]) not in OPERATOR_ONLY]
-    return " ".join(words)
+    return " ".join(words + form.words(params))
 
 
 def options_from_settings_line(content: str) -> dict[str, str]:
@@ -81,7 +82,9 @@ def options_from_settings_line(content: str) -> dict[str, str]:
     options = {}
     for word in content[start + 1:end].split():
         key, _, value = word.partition("=")
-        if key in KEYS and value:
+        if key in FORM_OPTIONS and value:
+            options[key] = value
+        elif key in KEYS and value:
             options[option_name(KEYS[key])] = _layers_that_ran(value) if KEYS[key] == "layers" else value
     return options
 

@@ -71,6 +71,7 @@ class _Job:
     work: float = 0.0  #: its estimated units of work, once its image is known
     clamps: list[Clamp] = field(default_factory=list)  #: what its image's work bound changed (the size)
     note: str | None = None  #: why its image was padded, if it was
+    form: DreamForm = DreamForm()  #: from noise? an animation's format? (its settings line says)
 
 
 class DreamRunner:
@@ -228,6 +229,7 @@ class DreamRunner:
             if job.job_id in self._cancelled:  # cancelled while it downloaded
                 raise Cancelled()
             params, work, job.clamps = admission.check_work(size, params, self.config)
+            job.form = form
             job.work, job.note = work.units, work.plan.note
             handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels,
                                                work=work.units,
@@ -286,7 +288,7 @@ class DreamRunner:
         config = self.config
         reminder = config.dream.privacy_reminder if settings.privacy_reminder is None else settings.privacy_reminder
         notes = "\n".join(line for line in (job.note, lowered_line(result)) if line)  # padded; lowered to fit
-        text = messages.result(settings_line(result.params), messages.clamps(clamps + job.clamps), reminder,
+        text = messages.result(settings_line(result.params, job.form), messages.clamps(clamps + job.clamps), reminder,
                                notes or None)
         if not await self._claim(job):
             return None

@@ -23,6 +23,7 @@ from dreaming.errors import DreamError
 from bot import i18n
 from bot.dream import messages
 from bot.dream.admission import invoker_refusal
+from bot.dream.animation import FORM_OPTIONS
 from bot.dream.compare import comparison
 from bot.dream.fetch import first_attachment
 from bot.dream.options import options_from_settings_line
@@ -122,6 +123,7 @@ class DreamAgainButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button]
         source = first_attachment(interaction.message)
         options = options_from_settings_line(interaction.message.content)
         options.pop("seed", None)
+        options.pop("noise", None)  # deeper into this very picture, not a fresh start from noise
         request = DreamRequest(user=interaction.user, image=source, options=options)
         # The runner defers after the server's rules, so its refusals stay ephemeral.
         await interaction.client.runner.run(request, InteractionReplies(interaction))
@@ -144,12 +146,12 @@ class RerollButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
             return
         await interaction.response.defer(thinking=True)  # finding the original may take a fetch
         replies = InteractionReplies(interaction)
-        source = await _original_image(interaction)
-        if source is None:
-            await replies.fail(f"⚠️ {messages.SOURCE_GONE}")
-            return
         options = options_from_settings_line(interaction.message.content)
         options.pop("seed", None)
+        source = None if _from_noise(options) else await _original_image(interaction)
+        if source is None and not _from_noise(options):
+            await replies.fail(f"⚠️ {messages.SOURCE_GONE}")
+            return
         await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
 
 
@@ -202,7 +204,8 @@ class TweakForm(i18n.Localised, discord.ui.Modal):
         if not str(base.get("seed", "")).isdigit():
             base.pop("seed", None)
         if changed.get("preset"):  # a new style: its settings, with the fields changed on top
-            return {name: value for name, value in changed.items() if value}
+            form = {name: base[name] for name in FORM_OPTIONS if name in base}  # noise stays noise
+            return {**form, **{name: value for name, value in changed.items() if value}}
         for name, value in changed.items():
             if value:
                 base[name] = value
@@ -213,12 +216,14 @@ class TweakForm(i18n.Localised, discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         if not await _may_dream_here(interaction):
             return
-        source = await _original_image(interaction) if interaction.message is not None else None
+        options = self.options()
+        noise = _from_noise(options)  # a dream from noise has no original: a new noise start
+        source = await _original_image(interaction) if interaction.message is not None and not noise else None
         replies = InteractionReplies(interaction)
-        if source is None:
+        if source is None and not noise:
             await replies.refuse(f"⚠️ {messages.SOURCE_GONE}")
             return
-        await interaction.client.runner.run(DreamRequest(interaction.user, source, self.options()), replies)
+        await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
 
 
 class CompareButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
@@ -259,6 +264,11 @@ async def _may_dream_here(interaction: discord.Interaction) -> bool:
         return True
     await interaction.response.send_message(f"⛔ {refused.text}", ephemeral=True)
     return False
+
+
+def _from_noise(options: dict[str, str]) -> bool:
+    """Whether a result's settings line says it was dreamt from noise (`noise=on`)."""
+    return "noise" in options
 
 
 async def _original_image(interaction: discord.Interaction):
