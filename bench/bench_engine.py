@@ -12,7 +12,7 @@ time with auto on a CPU with native bf16.
 Strength (`--only strength`): tests/test_strength.py's measure (the layer's mean squared
 activation without a 2-px border, output over input resized to the output, float32 weights)
 for single layers mixed3-mixed8 on three scikit-image photos at 512 px, default settings,
-seed 7, each objective, at `--precision` (default auto).
+seed 7, each objective, at `--precision` (default auto) and `--steps` (default 12).
 
 Cold: wall time of a fresh process from start to the written file at 512 px: the CLI
 (`python -m dreaming photo.png -o out.png --preset keras --max-side 512`) against the
@@ -57,6 +57,8 @@ def main() -> None:
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--precision", default="auto", help="for --only strength")
+    parser.add_argument("--steps", type=int, default=None, help="for --only strength (default: the default)")
+    parser.add_argument("--objectives", nargs="+", default=["l2", "mean"], help="for --only strength")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--baseline-child", nargs=2, metavar=("INPUT", "OUTPUT"), help=argparse.SUPPRESS)
     parser.add_argument("--tile", type=int, default=512, help=argparse.SUPPRESS)
@@ -66,7 +68,7 @@ def main() -> None:
     if args.baseline_child:
         return _baseline_child(*args.baseline_child)
     if "strength" in args.only:
-        strength(args.precision)
+        strength(args.precision, args.steps, args.objectives)
     if "w1" in args.only:
         w1()
     if "cold" in args.only:
@@ -98,7 +100,7 @@ def w1() -> None:
               f"{ours[1] / baseline[1]:.2f}x ({ours[0] / baseline[0]:.2f}x)", flush=True)
 
 
-def strength(precision: str) -> None:
+def strength(precision: str, steps: int | None = None, objectives=("l2", "mean")) -> None:
     """Single-layer dream strength per photo, layer and objective (see the docstring)."""
     import numpy as np
     import skimage.data
@@ -118,14 +120,16 @@ def strength(precision: str) -> None:
     photos = {"cat": skimage.data.chelsea(), "coffee": skimage.data.coffee(),
               "astronaut": skimage.data.astronaut()}
     layers = [f"mixed{i}" for i in range(3, 9)]
-    print(f"strength at 512 px, --precision {precision} ({model.resolve(precision)}), seed 7")
+    print(f"strength at 512 px, --precision {precision} ({model.resolve(precision)}), seed 7, "
+          f"steps {steps or DreamParams().steps}")
     print(f"{'photo':10} {'objective':9} " + " ".join(f"{name:>7}" for name in layers))
     for name, source in photos.items():
-        for objective in ("l2", "mean"):
+        for objective in objectives:
             cells = []
             for layer in layers:
                 params = DreamParams(layers=parse_layer_spec(layer), max_side=512, seed=7,
                                      objective=objective, precision=precision)
+                params = params.replace(steps=steps or params.steps)
                 out = dream(source, params, model=model).image
                 resized = np.asarray(Image.fromarray(source).resize(out.shape[1::-1], Image.LANCZOS))
                 cells.append(energy(out, layer) / energy(resized, layer))

@@ -22,9 +22,12 @@ activations (`l2`, the 2015 notebook's and keras-io's) or its mean activation (`
 TF tutorial's), weighted and summed, ignoring a thin border of each activation map so that
 image edges don't dominate.
 
-The step is one `tf.function` with a shape-free input signature: the tile grid, the shift,
-the smoothing kernels and the step size are inputs, so it is traced once per objective and
-precision, whatever the image, octave or tile size.
+The step is written once, in `keras.ops`, and runs on TensorFlow (the default) or JAX
+(`KERAS_BACKEND=jax`); only the gradient and the compiling around it are backend-specific
+(`dreaming/backends/`). On TensorFlow it is one `tf.function` with a shape-free input
+signature (the tile grid, shift, smoothing kernels and step size are inputs), traced once
+per objective, precision and smoothing on/off, whatever the image, octave or tile size; on
+JAX, `jax.jit` compiles it once per image shape.
 """
 from __future__ import annotations
 
@@ -35,14 +38,16 @@ import time
 from typing import Callable
 
 import numpy as np
-import tensorflow as tf
+from keras import ops
 
+from dreaming import backends
 from dreaming.errors import Cancelled
 from dreaming.images import fit_within, from_array, to_array
 from dreaming.jobs import DreamResult, Progress
 from dreaming.model import DreamModel
 from dreaming.params import DreamParams, LayerTerm, validate
-from dreaming.plan import LAYER_STRIDE, plan_dream, tile_spans
+from dreaming.cost import step_units
+from dreaming.plan import LAYER_STRIDE, plan_dream
 
 #: Activation-map border (px) left out of the objective: edges would otherwise dominate.
 BORDER = 2
@@ -62,31 +67,29 @@ def dream(image: np.ndarray, params: DreamParams, *, model: DreamModel,
     rng = np.random.default_rng(seed)
     plan = plan_dream(image.shape[:2], params)
     fitted = to_array(fit_within(from_array(image), params.max_side))
-    base = _resize(tf.constant(_to_network_range(fitted)), plan.work_size)
-    shapes, out_size = list(plan.shapes), plan.out_size
-    tracker = _Tracker(shapes, params.steps, progress)
+    base = ops.convert_to_tensor(_to_network_range(plan.canvas(fitted)))  # thin images: padded
+    shapes = list(plan.shapes)
+    tracker = _Tracker(shapes, params, progress)
     step_fn = compiled_step(model, params)
     kernels = smoothing_kernels(params.smoothing)
-    detail = tf.zeros((*shapes[0], 3), tf.float32)
+    detail = ops.zeros((*shapes[0], 3), "float32")
     for octave, shape in enumerate(shapes, start=1):
         original = _resize(base, shape)
         img = original + _resize(detail, shape)
-        tiles = tile_grid(shape, params.tile)
         for step in range(1, params.steps + 1):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
-            img, loss = gradient_step(step_fn, img, tiles, kernels, params, rng)
+            img, loss = gradient_step(step_fn, img, kernels, params, rng)
             tracker.step_done(octave, step, float(loss))
         detail = img - original
 
-    result = _to_uint8(_resize(img, out_size).numpy())
+    result = _to_uint8(ops.convert_to_numpy(plan.crop(img)))  # the image's part of the canvas
     return DreamResult(image=result, params=params, losses=tuple(tracker.losses),
                        seconds=time.monotonic() - tracker.started)
 
 
-def gradient_step(step_fn, img: tf.Tensor, tiles: tuple[tf.Tensor, tf.Tensor],
-                  kernels: tuple[tf.Tensor, ...], params: DreamParams,
-                  rng: np.random.Generator) -> tuple[tf.Tensor, tf.Tensor]:
+def gradient_step(step_fn, img, kernels: tuple, params: DreamParams,
+                  rng: np.random.Generator) -> tuple:
     """One jittered, tiled, normalised gradient-ascent step. Returns the new image and loss.
 
     Only the shift is drawn here (from the seeded generator); everything else runs in the
@@ -94,9 +97,8 @@ def gradient_step(step_fn, img: tf.Tensor, tiles: tuple[tf.Tensor, tf.Tensor],
     """
     grid = params.jitter_grid or network_stride(params.layers)
     reach = params.jitter // grid
-    shift = rng.integers(-reach, reach + 1, size=2) * grid if reach else (0, 0)
-    return step_fn(img, tf.constant(shift, tf.int32), *tiles, *kernels,
-                   tf.constant(params.step_size, tf.float32))
+    shift = rng.integers(-reach, reach + 1, size=2) * grid if reach else np.zeros(2, int)
+    return step_fn(img, shift, kernels, params.step_size, params.tile)
 
 
 def network_stride(terms: tuple[LayerTerm, ...]) -> int:
@@ -115,126 +117,87 @@ def network_stride(terms: tuple[LayerTerm, ...]) -> int:
 def compiled_step(model: DreamModel, params: DreamParams):
     """The compiled step for `params`' objective and precision, cached on the model.
 
-    Its `input_signature` is shape-free, so one trace serves every image, octave and tile size
-    (`compiled_step(...).experimental_get_tracing_count()` stays 1).
+    `step(img, shift, kernels, step_size, tile) -> (img, loss)`; `step.traces()` counts its
+    traces: 1 on TensorFlow whatever the sizes, one per image shape on JAX.
     """
     terms, precision = params.layers, model.resolve(params.precision)
-    key = ("step", tuple((t.layer, t.weight, t.channel) for t in terms), params.objective, precision)
+    smooth = bool(params.smoothing)
+    key = ("step", tuple((t.layer, t.weight, t.channel) for t in terms), params.objective,
+           precision, smooth)
     if key not in model.cache:
-        gradient = gradient_fn(model, terms, params.objective, precision)
-        image, span, kernel = (tf.TensorSpec(s, d) for s, d in (([None, None, 3], tf.float32),
-                                                                 ([None, 2], tf.int32),
-                                                                 ([None], tf.float32)))
-        signature = [image, tf.TensorSpec([2], tf.int32), span, span, kernel, kernel, kernel,
-                     tf.TensorSpec([], tf.float32)]
+        names = tuple(dict.fromkeys(t.layer for t in terms))
+        index = [names.index(t.layer) for t in terms]
 
-        @tf.function(input_signature=signature)
-        def step(img, shift, rows, cols, k1, k2, k4, step_size):
-            rolled = tf.roll(img, shift, axis=[0, 1])
-            grad, loss = tiled_gradient(gradient, rolled, rows, cols)
-            grad = tf.roll(grad, -shift, axis=[0, 1])
-            grad = smooth_with(grad, (k1, k2, k4))
-            grad /= tf.reduce_mean(tf.abs(grad)) + 1e-8
-            return tf.clip_by_value(img + step_size * grad, -1.0, 1.0), loss
+        def objective(activations):
+            return compute_loss(activations, terms, index, params.objective)
 
-        model.cache[key] = step
+        def body(img, shift, kernels, step_size, tiled_gradient):
+            return step_body(img, shift, kernels if smooth else (), step_size, tiled_gradient)
+
+        network = model.extractor(names, precision)
+        model.cache[key] = backends.current().compile_step(network, objective, body)
     return model.cache[key]
 
 
-def tiled_gradient(gradient, img: tf.Tensor, rows: tf.Tensor, cols: tf.Tensor
-                   ) -> tuple[tf.Tensor, tf.Tensor]:
-    """The objective's gradient over `img`, computed tile by tile (`rows` x `cols` spans).
+def step_body(img, shift, kernels: tuple, step_size, tiled_gradient) -> tuple:
+    """The step, on any backend: roll, tiled gradient, roll back, smooth, normalise, step.
 
-    Each tile's gradient is padded back to its place and added, so only one tile's
-    activations live at a time; the loss is the tiles' losses weighted by area.
+    `tiled_gradient(rolled) -> (gradient, loss)` is the backend's; `kernels` empty means no
+    smoothing.
     """
-    height, width = tf.shape(img)[0], tf.shape(img)[1]
-    area = tf.cast(height * width, tf.float32)
-    grad, loss = tf.zeros_like(img), tf.constant(0.0)
-    for i in tf.range(tf.shape(rows)[0]):
-        for j in tf.range(tf.shape(cols)[0]):
-            y0, y1, x0, x1 = rows[i, 0], rows[i, 1], cols[j, 0], cols[j, 1]
-            g, tile_loss = gradient(img[y0:y1, x0:x1])
-            grad += tf.pad(g, [[y0, height - y1], [x0, width - x1], [0, 0]])
-            loss += tile_loss * tf.cast((y1 - y0) * (x1 - x0), tf.float32) / area
-    return grad, loss
+    grad, loss = tiled_gradient(ops.roll(img, shift, axis=(0, 1)))
+    grad = ops.roll(grad, -shift, axis=(0, 1))
+    if kernels:
+        grad = smooth_with(grad, kernels)
+    grad = grad / (ops.mean(ops.abs(grad)) + 1e-8)
+    return ops.clip(img + step_size * grad, -1.0, 1.0), loss
 
 
-def tile_grid(size: tuple[int, int], tile: int) -> tuple[tf.Tensor, tf.Tensor]:
-    """Row and column spans ([n, 2] start/stop) of tiles of about `tile` px.
-
-    Each side splits into equal parts no smaller than the network's minimum input;
-    one part per side means no tiling at all.
-    """
-    return tuple(tf.constant(tile_spans(side, tile), tf.int32) for side in size)
-
-
-def smoothing_kernels(sigma: float) -> tuple[tf.Tensor, ...]:
+def smoothing_kernels(sigma: float) -> tuple:
     """Gaussian kernels at each of `SMOOTHING_SCALES` x `sigma`; sigma 0 gives none (width 0)."""
     if not sigma:
-        return tuple(tf.zeros([0], tf.float32) for _ in SMOOTHING_SCALES)
-    return tuple(tf.constant(_gaussian(sigma * m)) for m in SMOOTHING_SCALES)
+        return tuple(ops.zeros([0], "float32") for _ in SMOOTHING_SCALES)
+    return tuple(ops.convert_to_tensor(_gaussian(sigma * m)) for m in SMOOTHING_SCALES)
 
 
-def smooth_gradient(grad, sigma: float) -> tf.Tensor:
+def smooth_gradient(grad, sigma: float):
     """Average the gradient with Gaussian blurs of it at sigma, 2 sigma and 4 sigma px.
 
     A cheap smoothness prior: it damps the high-frequency noise that plain gradient ascent
     paints, without blurring the image itself.
     """
-    return smooth_with(tf.convert_to_tensor(grad, tf.float32), smoothing_kernels(sigma))
+    return smooth_with(ops.convert_to_tensor(grad, "float32"), smoothing_kernels(sigma))
 
 
-def smooth_with(grad: tf.Tensor, kernels: tuple[tf.Tensor, ...]) -> tf.Tensor:
-    """`grad` averaged with its blurs by `kernels`; empty kernels (smoothing off) leave it as is."""
-    def blurred():
-        return tf.add_n([grad] + [_blur(grad, k) for k in kernels]) / (len(kernels) + 1)
-    return tf.cond(tf.size(kernels[0]) > 0, blurred, lambda: grad)
+def smooth_with(grad, kernels: tuple):
+    """`grad` averaged with its blurs by each of `kernels`."""
+    return (grad + sum(_blur(grad, k) for k in kernels)) / (len(kernels) + 1)
 
 
-def compute_loss(activations: list[tf.Tensor], terms: tuple[LayerTerm, ...],
-                 index: list[int], objective: str) -> tf.Tensor:
+def compute_loss(activations: list, terms: tuple[LayerTerm, ...], index: list[int],
+                 objective: str):
     """Weighted objective of each term (mean of squares, or mean), without a thin border.
 
     Activations are cast to float32 first: under bfloat16 the sum of many small squares
     would lose its low bits.
     """
-    loss = tf.constant(0.0)
+    loss = 0.0
     for term, i in zip(terms, index):
-        act = tf.cast(_inner(activations[i]), tf.float32)
+        act = ops.cast(_inner(activations[i]), "float32")
         if term.channel is not None:
             act = act[..., term.channel]
-        value = tf.reduce_mean(tf.square(act)) if objective == "l2" else tf.reduce_mean(act)
-        loss += term.weight * value
+        value = ops.mean(ops.square(act)) if objective == "l2" else ops.mean(act)
+        loss = loss + term.weight * value
     return loss
 
 
-def gradient_fn(model: DreamModel, terms: tuple[LayerTerm, ...], objective: str, precision: str):
-    """tile (HxWx3 float32) -> (d objective / d tile, objective): the backend-specific part."""
-    names = tuple(dict.fromkeys(t.layer for t in terms))
-    extractor = model.extractor(names, precision)
-    index = [names.index(t.layer) for t in terms]
-
-    def gradient(tile):
-        with tf.GradientTape() as tape:
-            tape.watch(tile)
-            acts = extractor(tile[None], training=False)
-            acts = acts if isinstance(acts, (list, tuple)) else [acts]
-            loss = compute_loss(acts, terms, index, objective)
-        return tf.cast(tape.gradient(loss, tile), tf.float32), loss
-
-    return gradient
-
-
-def _blur(img: tf.Tensor, kernel: tf.Tensor) -> tf.Tensor:
+def _blur(img, kernel):
     """Separable Gaussian blur of an HxWx3 image, edges reflected."""
-    pad = tf.shape(kernel)[0] // 2
-    x = tf.pad(img[None], [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="SYMMETRIC")
-    kx = tf.tile(tf.reshape(kernel, [1, -1, 1, 1]), [1, 1, 3, 1])
-    ky = tf.tile(tf.reshape(kernel, [-1, 1, 1, 1]), [1, 1, 3, 1])
-    x = tf.nn.depthwise_conv2d(x, kx, [1, 1, 1, 1], "VALID")
-    x = tf.nn.depthwise_conv2d(x, ky, [1, 1, 1, 1], "VALID")
-    return x[0]
+    pad = ops.shape(kernel)[0] // 2
+    x = ops.pad(img[None], [[0, 0], [pad, pad], [pad, pad], [0, 0]], mode="symmetric")
+    kx = ops.tile(ops.reshape(kernel, (1, -1, 1, 1)), (1, 1, 3, 1))
+    ky = ops.tile(ops.reshape(kernel, (-1, 1, 1, 1)), (1, 1, 3, 1))
+    return ops.depthwise_conv(ops.depthwise_conv(x, kx, 1, "valid"), ky, 1, "valid")[0]
 
 
 def _gaussian(sigma: float) -> np.ndarray:
@@ -244,17 +207,22 @@ def _gaussian(sigma: float) -> np.ndarray:
     return k / k.sum()
 
 
-def _inner(act: tf.Tensor) -> tf.Tensor:
+def _inner(act):
     """`act` ([1, h, w, c]) without a BORDER-px frame, keeping at least one pixel."""
-    h, w = tf.shape(act)[1], tf.shape(act)[2]
-    bh, bw = tf.minimum(BORDER, (h - 1) // 2), tf.minimum(BORDER, (w - 1) // 2)
+    h, w = ops.shape(act)[1], ops.shape(act)[2]
+    bh, bw = _border(h), _border(w)
     return act[:, bh:h - bh, bw:w - bw, :]
 
 
-def _resize(img: tf.Tensor, size: tuple[int, int]) -> tf.Tensor:
+def _border(side):
+    # A number where the shape is static (JAX, eager), a tensor in TensorFlow's shape-free graph.
+    return min(BORDER, (side - 1) // 2) if isinstance(side, int) else ops.minimum(BORDER, (side - 1) // 2)
+
+
+def _resize(img, size: tuple[int, int]):
     if tuple(img.shape[:2]) == tuple(size):
         return img
-    return tf.image.resize(img, size, method="bilinear", antialias=True)
+    return ops.image.resize(img, size, interpolation="bilinear", antialias=True)
 
 
 def _to_network_range(pixels: np.ndarray) -> np.ndarray:
@@ -266,12 +234,13 @@ def _to_uint8(img: np.ndarray) -> np.ndarray:
 
 
 class _Tracker:
-    """Turns steps into `Progress` events: fraction done weighted by pixels, and an ETA."""
+    """Turns steps into `Progress` events: fraction done weighted by each step's estimated
+    work (`dreaming.cost`, the model the queue's estimates use), and an ETA."""
 
-    def __init__(self, shapes: list[tuple[int, int]], steps: int, progress: ProgressFn | None):
-        self.costs = [h * w for h, w in shapes]
-        self.total = sum(self.costs) * steps
-        self.octaves, self.steps, self.progress = len(shapes), steps, progress
+    def __init__(self, shapes: list[tuple[int, int]], params: DreamParams, progress: ProgressFn | None):
+        self.costs = [step_units(shape, params) for shape in shapes]
+        self.total = sum(self.costs) * params.steps
+        self.octaves, self.steps, self.progress = len(shapes), params.steps, progress
         self.losses: list[float] = []
         self.done = 0.0
         self.started = time.monotonic()

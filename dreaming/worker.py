@@ -66,9 +66,10 @@ class Supervisor:
     def run(self) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._stop)
-        log.info("starting %d worker(s) on %s for Redis %s", len(self.slots),
-                 ", ".join(f"GPU {g}" if g is not None else "CPU" for g in self.slots),
-                 redact(self.url))
+        # Slots only: each worker logs the devices its framework really computes with.
+        log.info("starting %d worker(s) (%s) for Redis %s", len(self.slots),
+                 ", ".join(f"CUDA_VISIBLE_DEVICES={g}" if g is not None else "no GPU asked"
+                           for g in self.slots), redact(self.url))
         for slot in range(len(self.slots)):
             self._start(slot)
         code = 0

@@ -42,32 +42,33 @@ def run_worker(conn: Any, weights: str, gpu: str | None, log_level: int) -> None
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpu  # before TensorFlow looks for GPUs
-    # Several workers may share a GPU: let each take memory as it needs it.
+    # Several workers may share a GPU: let each take memory as it needs it (TensorFlow; JAX
+    # would otherwise take three quarters of the GPU's memory up front).
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
     logging.basicConfig(level=log_level, format="%(asctime)s worker[%(process)d] "
                         "%(levelname)s %(name)s job=%(job_id)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_JobIdFilter())
     try:  # TensorFlow comes in here, in the worker only
-        from dreaming.engine import dream
-        from dreaming.images import decode, to_array
-        from dreaming.model import load_model
+        from dreaming.model import device_report, load_model
+        from dreaming.pool.execute import run_job
         model = load_model(weights)
+        devices, warning = device_report()
     except Exception as exc:  # missing weights, broken install: the pool reports it
         log.exception("worker could not load the model")
         conn.send(Fatal(pack_error(exc)))
         return
 
-    def load_image(data: bytes, max_side: int, max_pixels: int):
-        return to_array(decode(data, max_side=max_side, max_pixels=max_pixels))
-
     inbox: queue.SimpleQueue[DreamJob | None] = queue.SimpleQueue()
     current: dict[str, threading.Event] = {}  # job_id -> its cancel flag, until it ended
     threading.Thread(target=_listen, args=(conn, inbox, current), daemon=True).start()
     conn.send(Ready())
-    log.info("worker ready (weights %s)", weights)
+    log.info("worker ready (weights %s), computing with %s", weights, devices)
+    if warning:
+        log.warning("%s", warning)
     while (job := inbox.get()) is not None:
-        _run_job(job, current[job.job_id], conn, model, dream, load_image)
+        _run_job(job, current[job.job_id], conn, model, run_job)
         current.pop(job.job_id, None)
         _set_current_job("-")
 
@@ -92,8 +93,7 @@ def _listen(conn: Any, inbox: queue.SimpleQueue, current: dict[str, threading.Ev
         os._exit(0)
 
 
-def _run_job(job: DreamJob, cancel: threading.Event, conn: Any, model: Any, dream: Callable,
-             load_image: Callable) -> None:
+def _run_job(job: DreamJob, cancel: threading.Event, conn: Any, model: Any, run_job: Callable) -> None:
     """Dream one job and send exactly one final message for it."""
     _set_current_job(job.job_id)
     started = time.monotonic()
@@ -107,8 +107,7 @@ def _run_job(job: DreamJob, cancel: threading.Event, conn: Any, model: Any, drea
             conn.send(JobProgress(job.job_id, p))
 
     try:
-        result = dream(load_image(job.image, job.params.max_side, job.max_pixels), job.params,
-                       model=model, progress=progress, cancel=cancel)
+        result = run_job(job, model=model, progress=progress, cancel=cancel)  # a still or an encoded animation
     except DreamError as exc:
         log.info("job %s: %s after %.1fs", job.job_id, type(exc).__name__,
                  time.monotonic() - started)
