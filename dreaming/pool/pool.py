@@ -124,8 +124,9 @@ class DreamPool(FairAdmission):
         except BaseException:
             await self.close(grace=0)
             raise
+        # Each worker logs what its framework really computes on; here, only the slots given.
         log.info("dream pool started: %d worker(s)%s", self.size,
-                 f" on GPU(s) {','.join(self._gpus)}" if self._gpus else " on CPU")
+                 f" for CUDA_VISIBLE_DEVICES {','.join(self._gpus)}" if self._gpus else "")
 
     def submit(self, job: DreamJob) -> JobHandle:
         """Queue `job` and return its handle at once; never waits.

@@ -65,23 +65,27 @@ def run_remote_worker(url: str, *, weights: str, gpu: str | None, log_level: int
     if gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpu  # before TensorFlow looks for GPUs
     os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
+    os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")  # JAX: workers share a GPU
     logging.basicConfig(level=log_level, format="%(asctime)s worker[%(process)d] %(levelname)s "
                         "%(name)s: %(message)s")
     logging.getLogger("arq").setLevel(max(log_level, logging.WARNING))
-    from dreaming.model import load_model  # TensorFlow comes in here, in the worker only
+    from dreaming.model import device_report, load_model  # TensorFlow comes in here, in the worker only
     from dreaming.pool.execute import run_job
     try:
         model = load_model(weights)
     except DreamError as exc:  # missing weights: the operator's to fix, not worth retrying
         log.error("worker could not load the model: %s", exc)
         raise SystemExit(FATAL_EXIT) from None
+    devices, warning = device_report()  # what the framework really computes on, not the slot
+    if warning:
+        log.warning("%s", warning)
 
     def run(job: DreamJob, cancel: threading.Event, progress: Callable[[Progress], None]):
         return run_job(job, model=model, progress=progress, cancel=cancel)  # a still or an encoded animation
 
     host = socket.gethostname()
     me = WorkerInfo(worker_id=f"{host}-{os.getpid()}", host=host, pid=os.getpid(),
-                    device=f"GPU {gpu}" if gpu is not None else "CPU")
+                    device=devices)
     settings = redis_settings(url)
     settings.conn_retries, settings.conn_retry_delay = 10**9, 1  # wait for Redis, model warm
     dreamer = _Dreamer(me, run, cancel_grace)

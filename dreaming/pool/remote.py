@@ -110,7 +110,7 @@ class WorkerInfo:
 
     worker_id: str  #: unique: host and process id
     host: str  #: the machine's name
-    device: str  #: "GPU 0", "CPU"
+    device: str  #: what its framework computes on, e.g. "tensorflow on CPU:0, GPU:0"
     pid: int  #: the process id on that host
     job: str | None = None  #: the pool's job id it is dreaming, if any
     jobs_done: int = 0  #: jobs it finished since it started
