@@ -17,7 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from dreaming.errors import AnimationTooLong, BadParam, DreamError
+from dreaming.errors import AnimationTooLong, BadImage, BadParam, DreamError
+from dreaming.networks import NETWORKS
 from dreaming.params import LIMITS, seeded
 from dreaming.parsing import parse_number
 
@@ -25,7 +26,7 @@ from dreaming.parsing import parse_number
 #: parsed and range-checked by `presets.params_from_options`, as every front end's is.
 PARAM_OPTIONS = ("layers", "octaves", "octave_scale", "steps", "step_size", "jitter", "jitter_grid", "tile",
                  "max_side", "smoothing", "objective", "precision", "seed", "frames", "zoom",
-                 "frame_octaves", "frame_steps")
+                 "frame_octaves", "frame_steps", "model", "target_class")
 #: Flags that only mean something for an animation (`--frames` 2 or more).
 ANIMATION_FLAGS = ("zoom", "frame_octaves", "frame_steps", "fps")
 #: What a folder given as INPUT contributes: files with these extensions (any case).
@@ -56,6 +57,8 @@ def _dream_files(args: argparse.Namespace) -> int:
     options = {name: getattr(args, name) for name in PARAM_OPTIONS}
     catalogue = presets.load_presets(*args.presets_file)
     params = presets.params_from_options({"preset": args.preset, **options}, catalogue)
+    weights = args.weights or NETWORKS[params.model].weights_default  # each network has its usual source
+    _check_classifier(params, weights)
     noise, inputs = _from_noise(args.from_noise, args.input)
     animated = params.frames > 1
     if not animated and (given := [f for f in ANIMATION_FLAGS if getattr(args, f) is not None]):
@@ -63,7 +66,7 @@ def _dream_files(args: argparse.Namespace) -> int:
     fps = _fps(args.fps)
     # bad extensions are refused before the slow part
     jobs = _plan(inputs, args.output, animated) if inputs else [(None, _noise_output(args.output, animated))]
-    dreamer = _Dreamer(args.weights, quiet=args.quiet, noise=noise, fps=fps)
+    dreamer = _Dreamer(weights, quiet=args.quiet, noise=noise, fps=fps, guide=args.guide)
     failed = 0
     for source, output in jobs:
         try:
@@ -138,6 +141,27 @@ def _fps(value: str | None) -> float:
     return animation.DEFAULT_FPS if value is None else animation.check_fps(parse_number("fps", value, whole=False))
 
 
+def _guide(path: str | None):
+    """`--guide PATH`: the guide's pixels, read by the inputs' safe decoder; None without one."""
+    from dreaming import images
+
+    if path is None:
+        return None
+    try:
+        return images.to_array(images.load(path))
+    except BadImage as exc:  # say which file was bad: the input or the guide
+        raise BadImage(f"the guide ({exc.reason})") from None
+
+
+def _check_classifier(params, weights: str) -> None:
+    """Refuse `--class` before the model loads when the weights have no classifier head."""
+    from dreaming.errors import NoClassifier
+    from dreaming.networks import has_classifier
+
+    if params.target_class is not None and not has_classifier(params.model, weights):
+        raise NoClassifier(params.model, weights)
+
+
 def _check_work(size: tuple[int, int], params) -> None:
     """Refuse an animation over the work bound of the engine's own limits (`dreaming.cost`):
     no animation may cost more than the largest still dream."""
@@ -164,8 +188,9 @@ class _Dreamer:
     """Loads the model for the first readable image, then dreams each file with it."""
 
     def __init__(self, weights: str, quiet: bool, noise: tuple[int, int] | bool = False,
-                 fps: float = 12):
+                 fps: float = 12, guide: str | None = None):
         self.weights, self.quiet, self.noise, self.fps = weights, quiet, noise, fps
+        self.guide_path, self.guide = guide, _guide(guide)  #: `--guide` and its pixels, or None
         self.model = None
         self.fatal = False
 
@@ -183,10 +208,11 @@ class _Dreamer:
         from dreaming.engine import dream
 
         if self.model is None:
-            self.model = self._load_model()
+            self.model = self._load_model(params.model)
         bar = _ProgressBar(enabled=not self.quiet)
         run = animate if animated else dream
-        result = run(picture, params, model=self.model, progress=bar, cancel=threading.Event())
+        result = run(picture, params, model=self.model, progress=bar, cancel=threading.Event(),
+                     guide=self.guide)
         bar.close()
         data = (images.encode_animation(result.frames, fmt, fps=self.fps) if animated
                 else images.encode(result.image, fmt))
@@ -195,7 +221,8 @@ class _Dreamer:
         height, width = result.image.shape[:2]
         frames = f", {len(result.frames)} frames at {self.fps:g} fps" if animated else ""
         print(f"wrote {output} ({width}x{height}{frames}, {result.seconds:.1f} s): "
-              f"{result.params.describe()}", file=sys.stderr, flush=True)
+              f"{result.params.describe()}{f' guide={self.guide_path}' if self.guide_path else ''}",
+              file=sys.stderr, flush=True)
 
     def _start(self, source: Path | None, params, animated: bool):
         """The picture to dream: the input, or seeded noise of its size or of --from-noise's.
@@ -213,11 +240,11 @@ class _Dreamer:
         width, height = images.fitted_size((width, height), params.max_side)
         return images.noise_image((height, width), params.seed), params
 
-    def _load_model(self):
+    def _load_model(self, network: str):
         from dreaming.model import load_model
 
         try:
-            return load_model(self.weights)
+            return load_model(self.weights, model=network)
         except DreamError:
             self.fatal = True
             raise
@@ -227,7 +254,7 @@ def _print_lists(args: argparse.Namespace) -> None:
     from dreaming import layers, presets
 
     if args.list_layers:
-        for name, description in layers.describe_layers():
+        for name, description in layers.describe_layers(args.model or layers.DEFAULT_MODEL):
             print(f"{name:24} {description}")
     if args.list_presets:
         for name, preset in presets.load_presets(*args.presets_file).items():
@@ -282,11 +309,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--from-noise", dest="from_noise", nargs="?", const="", metavar="WxH",
                    help="dream from seeded noise instead of a photo: of size WxH, or without a "
                         "size of each INPUT's size")
-    p.add_argument("--weights", default="inception-2015",
-                   help="inception-2015 (default), imagenet (Keras download), or a .weights.h5 path")
+    p.add_argument("--guide", metavar="PATH",
+                   help="a guide image: the dream grows toward its features at the chosen layers")
+    p.add_argument("--model", choices=tuple(NETWORKS),
+                   help="the network: inception_v3 (default) or vgg16 (layers conv3_1 ... conv5_3)")
+    p.add_argument("--class", dest="target_class", metavar="CLASS",
+                   help="dream of an ImageNet class (banana, 'Granny Smith', 954) instead of layers; "
+                        "needs weights with the classifier head: --weights imagenet or an .h5 with the top")
+    p.add_argument("--weights",
+                   help="inception-2015 (inception_v3's default), imagenet (Keras download; vgg16's "
+                        "default), or a .weights.h5 / .h5 path")
     p.add_argument("--presets-file", action="append", default=[], metavar="PATH",
                    help="extra presets YAML (may repeat); same names override built-ins")
-    p.add_argument("--list-layers", action="store_true", help="list layers and aliases, then exit")
+    p.add_argument("--list-layers", action="store_true", help="list layers and aliases (of --model), then exit")
     p.add_argument("--list-presets", action="store_true", help="list presets, then exit")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return p

@@ -40,8 +40,9 @@ from dreaming.params import DreamParams, seeded, validate
 
 def animate(image: np.ndarray, params: DreamParams, *, model: DreamModel,
             progress: ProgressFn | None = None,
-            cancel: threading.Event | None = None) -> DreamResult:
-    """Dream `image` (uint8 HxWx3) into a zoom animation of `params.frames` frames."""
+            cancel: threading.Event | None = None, guide: np.ndarray | None = None) -> DreamResult:
+    """Dream `image` (uint8 HxWx3) into a zoom animation of `params.frames` frames, every
+    frame steered toward `guide` where one is given (`dream`'s)."""
     params = seeded(validate(params))
     first, later = frame_params(params)
     tracker = _FrameTracker(image.shape[:2], params, progress)
@@ -54,7 +55,8 @@ def animate(image: np.ndarray, params: DreamParams, *, model: DreamModel,
         settings = (first if k == 0 else later).replace(seed=frame_seed(params.seed, k))
         if k:
             frame = zoom_in(frame, params.zoom)
-        result = dream(frame, settings, model=model, progress=tracker.for_frame(k), cancel=cancel)
+        result = dream(frame, settings, model=model, progress=tracker.for_frame(k), cancel=cancel,
+                       guide=guide)
         frame = result.image
         frames.append(frame)
         losses.extend(result.losses)

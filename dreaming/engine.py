@@ -40,14 +40,15 @@ from typing import Callable
 import numpy as np
 from keras import ops
 
-from dreaming import backends
+from dreaming import backends, guide as guides
 from dreaming.errors import Cancelled
 from dreaming.images import fit_within, from_array, to_array
 from dreaming.jobs import DreamResult, Progress
 from dreaming.model import DreamModel
 from dreaming.params import DreamParams, LayerTerm, validate
 from dreaming.cost import step_units
-from dreaming.plan import LAYER_STRIDE, plan_dream
+from dreaming.networks import DEFAULT_MODEL, LOGITS, network
+from dreaming.plan import plan_dream
 
 #: Activation-map border (px) left out of the objective: edges would otherwise dominate.
 BORDER = 2
@@ -59,8 +60,11 @@ ProgressFn = Callable[[Progress], None]
 
 def dream(image: np.ndarray, params: DreamParams, *, model: DreamModel,
           progress: ProgressFn | None = None,
-          cancel: threading.Event | None = None) -> DreamResult:
-    """Dream `image` (uint8 HxWx3) with `params`; the result has the image's fitted size."""
+          cancel: threading.Event | None = None, guide: np.ndarray | None = None) -> DreamResult:
+    """Dream `image` (uint8 HxWx3) with `params`; the result has the image's fitted size.
+
+    With `guide` (uint8 HxWx3) the objective steers the dream toward the guide's features
+    at the chosen layers instead (`dreaming/guide.py`)."""
     validate(params)
     seed = params.seed if params.seed is not None else secrets.randbelow(2**32)
     params = params.replace(seed=seed, precision=model.resolve(params.precision))
@@ -70,7 +74,9 @@ def dream(image: np.ndarray, params: DreamParams, *, model: DreamModel,
     base = ops.convert_to_tensor(_to_network_range(plan.canvas(fitted)))  # thin images: padded
     shapes = list(plan.shapes)
     tracker = _Tracker(shapes, params, progress)
-    step_fn = compiled_step(model, params)
+    steer = None if guide is None else guides.prepare(model, guide, params, to_input=_to_network_range,
+                                                        inner=_inner)
+    step_fn = compiled_step(model, params, steer)
     kernels = smoothing_kernels(params.smoothing)
     detail = ops.zeros((*shapes[0], 3), "float32")
     for octave, shape in enumerate(shapes, start=1):
@@ -95,13 +101,13 @@ def gradient_step(step_fn, img, kernels: tuple, params: DreamParams,
     Only the shift is drawn here (from the seeded generator); everything else runs in the
     compiled `step_fn`, on the device that holds `img`.
     """
-    grid = params.jitter_grid or network_stride(params.layers)
+    grid = params.jitter_grid or network_stride(params.layers, params.model, params.target_class is not None)
     reach = params.jitter // grid
     shift = rng.integers(-reach, reach + 1, size=2) * grid if reach else np.zeros(2, int)
     return step_fn(img, shift, kernels, params.step_size, params.tile)
 
 
-def network_stride(terms: tuple[LayerTerm, ...]) -> int:
+def network_stride(terms: tuple[LayerTerm, ...], model: str = DEFAULT_MODEL, whole: bool = False) -> int:
     """The network's stride at the deepest chosen layer: the default jitter grid.
 
     A shift that is not a multiple of it moves the image against the network's pooling
@@ -110,25 +116,34 @@ def network_stride(terms: tuple[LayerTerm, ...]) -> int:
     (tests/test_strength.py), and looks busier but weaker. Whole-stride shifts keep features
     growing in place while tile seams and the roll's wrap-around still move every step; the
     price is that deep layers may grow a fine stride-periodic mesh (`jitter_grid=1` avoids it).
+    `whole`: the class objective, which runs the whole network (its deepest stride).
     """
-    return max(LAYER_STRIDE.get(t.layer, 1) for t in terms)
+    strides = network(model).stride
+    return max(strides.values()) if whole else max(strides.get(t.layer, 1) for t in terms)
 
 
-def compiled_step(model: DreamModel, params: DreamParams):
+def compiled_step(model: DreamModel, params: DreamParams, guide: guides.Guide | None = None):
     """The compiled step for `params`' objective and precision, cached on the model.
 
     `step(img, shift, kernels, step_size, tile) -> (img, loss)`; `step.traces()` counts its
     traces: 1 on TensorFlow whatever the sizes, one per image shape on JAX.
     """
+    model.get(params.model)  # the params' network must be this model's (else one line)
     terms, precision = params.layers, model.resolve(params.precision)
     smooth = bool(params.smoothing)
     key = ("step", tuple((t.layer, t.weight, t.channel) for t in terms), params.objective,
-           precision, smooth)
+           precision, smooth, guides.tag(guide), params.target_class)
     if key not in model.cache:
         names = tuple(dict.fromkeys(t.layer for t in terms))
         index = [names.index(t.layer) for t in terms]
+        if params.target_class is not None:  # the class objective: the extractor gives the logits
+            names = (LOGITS,)
 
         def objective(activations):
+            if params.target_class is not None:
+                return ops.mean(ops.cast(activations[0], "float32")[..., params.target_class])
+            if guide is not None:
+                return guides.guided_loss([_inner(a) for a in activations], terms, index, guide)
             return compute_loss(activations, terms, index, params.objective)
 
         def body(img, shift, kernels, step_size, tiled_gradient):

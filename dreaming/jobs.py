@@ -128,6 +128,14 @@ class DreamJob:
     #: how many single dreams' time the job may take (the pool's `job_timeout` is for one):
     #: an animation's work over its first frame's, so the timeout grows with its frames
     timeout_scale: float = 1.0
+    #: a guide image as uploaded (`dreaming/guide.py`): the dream's features are steered
+    #: toward its features; None for a plain dream
+    guide: bytes | None = None
+
+    @property
+    def upload_bytes(self) -> int:
+        """Bytes of uploaded files the job carries (image and guide): what a byte limit counts."""
+        return len(self.image) + len(self.guide or b"")
 
     def timeout(self, job_timeout: float) -> float:
         """Seconds this job may run, for a pool whose timeout for one dream is `job_timeout`."""

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from dreaming.classes import class_names
 from dreaming.layers import ALIASES, LAYERS, MAX_SPEC_CHARS, describe_layers
 from dreaming.params import LIMITS
 from dreaming.presets import MAX_NAME_CHARS
@@ -21,6 +22,7 @@ from bot.dream import admission
 from bot.dream import messages
 from bot.dream.animation import ANIMATION_SIDE, FORMATS, ZOOM_FRAMES
 from bot.dream.fetch import ImageRef, RecentImages, first_attachment
+from bot.dream.guide import second_attachment
 from bot.dream.replies import InteractionReplies, MessageReplies
 from bot.dream.request import DreamRequest
 
@@ -82,7 +84,9 @@ class DreamCog(commands.Cog, name="Dream"):
         # The runner checks the server's rules first (a silent channel gets no error replies),
         # then parses `args` against the server's presets, then answers "no image" with usage.
         image = await self._image_for_message(ctx.message)
-        await self.bot.runner.run(DreamRequest(ctx.author, image, args=args), MessageReplies(ctx.message))
+        guide = await self._guide_for_message(ctx.message, image)
+        await self.bot.runner.run(DreamRequest(ctx.author, image, args=args, guide=guide),
+                                  MessageReplies(ctx.message))
 
     @dream_prefix.command(name="quota")
     async def quota_prefix(self, ctx: commands.Context) -> None:
@@ -122,6 +126,7 @@ class DreamCog(commands.Cog, name="Dream"):
     @app_commands.command(name="dream", description="Dream an image with DeepDream")
     @app_commands.describe(
         image="The picture to dream (default: your last image in this channel)",
+        guide="A guide image: the dream grows toward its features",
         preset="A named style, e.g. classic, textures, nightmare",
         layer="Network layer(s), e.g. mixed5, mixed4c, or mixed3:1,mixed5:1.5",
         strength="Step size: higher is stronger (e.g. 0.015)",
@@ -129,17 +134,23 @@ class DreamCog(commands.Cog, name="Dream"):
         seed="Random seed, to reproduce a dream", size="Longest side in pixels",
         jitter="Random shift per step in pixels (hides tile seams)",
         smoothing="Smooth the dream's strokes (0 = off, 1-2 = softer)",
-        noise="Dream from noise, with no image (try preset neuron or insects)")
+        noise="Dream from noise, with no image (try preset neuron or insects)",
+        model="The network to dream with (those this bot offers)",
+        dream_class="Dream of an ImageNet class instead of layers, e.g. banana")
+    @app_commands.rename(dream_class="class")
     async def dream_slash(self, interaction: discord.Interaction,
                           image: discord.Attachment | None = None, preset: PresetName | None = None,
                           layer: LayerSpec | None = None,
                           strength: Strength | None = None, steps: Steps | None = None,
                           octaves: Octaves | None = None, seed: Seed | None = None,
                           size: Size | None = None, jitter: Jitter | None = None,
-                          smoothing: Smoothing | None = None, noise: bool | None = None) -> None:
-        await self._slash_dream(interaction, image, {
+                          smoothing: Smoothing | None = None, noise: bool | None = None,
+                          model: str | None = None, dream_class: str | None = None,
+                          guide: discord.Attachment | None = None) -> None:
+        await self._slash_dream(interaction, image, guide=guide, options={
             "preset": preset, "layers": layer, "strength": strength, "steps": steps, "octaves": octaves,
-            "seed": seed, "size": size, "jitter": jitter, "smoothing": smoothing, "noise": noise})
+            "seed": seed, "size": size, "jitter": jitter, "smoothing": smoothing, "noise": noise,
+            "model": model, "class": dream_class})
 
     @app_commands.command(name="dream-animate", description="Dream an endless zoom animation")
     @app_commands.describe(
@@ -160,7 +171,7 @@ class DreamCog(commands.Cog, name="Dream"):
             "size": size, "format": format.value if format else None, "noise": noise})
 
     async def _slash_dream(self, interaction: discord.Interaction, image: discord.Attachment | None,
-                           options: dict[str, object]) -> None:
+                           options: dict[str, object], guide: discord.Attachment | None = None) -> None:
         """`/dream` and `/dream-animate`: the member's own rights here, the image, then the runner."""
         refused = admission.invoker_refusal(interaction.permissions, in_thread=_in_thread(interaction.channel),
                                             posts_file=image is not None)
@@ -170,7 +181,8 @@ class DreamCog(commands.Cog, name="Dream"):
         ref = ImageRef.of(image) if image else self.recent.last(interaction.channel_id, interaction.user.id)
         replies = InteractionReplies(interaction)  # the runner defers, after the server's rules
         options = {k: v for k, v in options.items() if v is not None}
-        await self.bot.runner.run(DreamRequest(interaction.user, ref, options), replies)
+        await self.bot.runner.run(DreamRequest(interaction.user, ref, options,
+                                               guide=ImageRef.of(guide) if guide else None), replies)
 
     async def dream_this_image(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """The "Dream this image" menu on any message with an image: the server's default preset
@@ -206,6 +218,18 @@ class DreamCog(commands.Cog, name="Dream"):
                 if (name if name in LAYERS else ALIASES[name]) in allowed and current.lower() in name]
         return [app_commands.Choice(name=f"{name} — {text}"[:100], value=name) for name, text in rows][:25]
 
+    @dream_slash.autocomplete("model")
+    async def model_autocomplete(self, interaction: discord.Interaction, current: str):
+        """The models the operator offers (`pool.models`); the runner checks the answer again."""
+        return [app_commands.Choice(name=name, value=name)
+                for name in self.bot.config.pool.models if current.lower() in name][:25]
+
+    @dream_slash.autocomplete("dream_class")
+    async def class_autocomplete(self, interaction: discord.Interaction, current: str):
+        """ImageNet class names containing what was typed."""
+        return [app_commands.Choice(name=name, value=name)
+                for name in class_names() if current.lower() in name.lower()][:25]
+
     @app_commands.command(name="dream-cancel", description="Stop your queued or running dreams")
     async def cancel_slash(self, interaction: discord.Interaction) -> None:
         stopped = self.bot.runner.cancel_user(interaction.user.id)
@@ -232,16 +256,30 @@ class DreamCog(commands.Cog, name="Dream"):
         own = first_attachment(message)
         if own is not None:
             return own
-        if message.reference and message.reference.message_id:
-            replied = message.reference.resolved
-            if not isinstance(replied, discord.Message):
-                try:
-                    replied = await message.channel.fetch_message(message.reference.message_id)
-                except discord.HTTPException:
-                    replied = None
-            if first_attachment(replied) is not None:
-                return first_attachment(replied)
+        replied = await self._replied(message)
+        if first_attachment(replied) is not None:
+            return first_attachment(replied)
         return self.recent.last(message.channel.id, message.author.id)
+
+    async def _guide_for_message(self, message: discord.Message, image: ImageRef | None) -> ImageRef | None:
+        """`!dream`'s guide (see `bot/dream/guide.py`): its second attachment, else, when it has
+        its own image, the image of the message it replies to."""
+        if (second := second_attachment(message, image)) is not None or not message.attachments:
+            return second
+        return first_attachment(await self._replied(message))
+
+    @staticmethod
+    async def _replied(message: discord.Message) -> discord.Message | None:
+        """The message `message` replies to (fetched if Discord did not include it), or None."""
+        if not (message.reference and message.reference.message_id):
+            return None
+        replied = message.reference.resolved
+        if isinstance(replied, discord.Message):
+            return replied
+        try:
+            return await message.channel.fetch_message(message.reference.message_id)
+        except discord.HTTPException:
+            return None
 
 
 #: the message context-menu command's name, as members see it under Apps

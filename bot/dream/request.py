@@ -17,3 +17,5 @@ class DreamRequest:
     options: dict[str, object] = field(default_factory=dict)
     #: `!dream`'s words, parsed here once the server's presets are known (`!dream calm`)
     args: str | None = None
+    #: a guide image (`bot/dream/guide.py`): the dream grows toward its features
+    guide: ImageRef | None = None

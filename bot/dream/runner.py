@@ -29,6 +29,7 @@ from dreaming.presets import Preset
 from dreaming.resolve import resolve_request
 
 from bot.dream import admission
+from bot.dream import guide as guides
 from bot.dream import messages
 from bot.dream.animation import DreamForm, encoded, lowered_line, noise_size, sized, split_form
 from bot.errors import reply_for
@@ -40,6 +41,7 @@ from bot.ops.metrics import Metrics
 from bot.dream.options import parse_dream_args, settings_line
 from bot.dream.progress import ProgressReporter
 from bot.dream.request import DreamRequest
+from bot.models import check_model
 from bot.dream.views import cancel_view, result_view
 from bot.dream.waiting import WaitingLine
 from bot.store import Store, StoredJob, params_from_dict, params_to_dict
@@ -72,6 +74,7 @@ class _Job:
     clamps: list[Clamp] = field(default_factory=list)  #: what its image's work bound changed (the size)
     note: str | None = None  #: why its image was padded, if it was
     form: DreamForm = DreamForm()  #: from noise? an animation's format? (its settings line says)
+    guided: bool = False  #: steered by a guide image (its reply says so)
 
 
 class DreamRunner:
@@ -173,6 +176,7 @@ class DreamRunner:
         if image is None and not form.noise:
             await replies.refuse(messages.usage(replies.slash, self.config.discord.text_prefix))
             return
+        options = {"model": next(iter(self.config.pool.models)), **options}  # the operator's first
         params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
                                          floors=self.config.floors,
                                          default_preset=admission.default_preset(
@@ -180,20 +184,22 @@ class DreamRunner:
                                              or self.config.dream.default_preset, presets))
         params = sized(params, options, form)  # animations and noise default smaller
         params = params.replace(precision=self.config.pool.precision)  # the operator's, not a member's
+        check_model(params, self.config.pool.models, self.config.pool.class_model)
         admission.check_request(settings, params, len(self.live.get(job.user_id, ())),
                                 self.config.pool.per_user)
         # Hold the member's pending slot from here: commands sent together must not all pass.
         self.live.setdefault(job.user_id, set()).add(job.job_id)
         await admission.check_limits(store, settings, origin, job.user_id)
         await replies.begin()  # from here on, the download and the dream take time
-        handle = await self._queue(job, image, params, form, replies)
+        handle = await self._queue(job, image, params, form, replies, request.guide)
         try:
             # Counted only once the pool took the job: a "busy" answer costs no quota.
             await admission.count_start(store, settings, origin, job.user_id)
             source = image or ImageRef("", "", 0)  # a dream from noise keeps no image
             await store.add_job(guild_id=origin.guild_id, user_id=job.user_id, attachment_url=source.url,
                                 filename=source.filename, size=source.size,
-                                settings={**params_to_dict(params), **form.stored()}, job_id=job.job_id,
+                                settings={**params_to_dict(params), **form.stored(), **guides.stored(request.guide)},
+                                job_id=job.job_id,
                                 **replies.durable())
             job.durable = True
             sent = await self._follow(job, handle, clamps, replies, settings)
@@ -208,14 +214,14 @@ class DreamRunner:
         params, form = params_from_dict(stored.settings), DreamForm.of_stored(stored.settings)
         settings = await admission.settings_for(self.store, stored.guild_id, self.config.dm_settings)
         image = None if form.noise else ImageRef(stored.attachment_url, stored.filename, stored.size)
-        handle = await self._queue(job, image, params, form, replies)
+        handle = await self._queue(job, image, params, form, replies, guides.of_stored(stored.settings))
         try:
             await self._follow(job, handle, [], replies, settings)
         finally:
             handle.cancel()
 
     async def _queue(self, job: _Job, image: ImageRef | None, params: DreamParams, form: DreamForm,
-                     replies) -> JobHandle:
+                     replies, guide: ImageRef | None = None) -> JobHandle:
         """Download the attachment (none for a dream from noise), check it, and submit the job,
         holding a place in the pool all along: a busy pool refuses before a byte is downloaded,
         and the bytes held in downloads across all users stay within the operator's budget."""
@@ -226,13 +232,16 @@ class DreamRunner:
                 data, size = b"", noise_size(params)
             else:
                 data, size = await self._fetch(image, params.max_side, max_bytes, max_pixels)
+            guide_data = None if guide is None else await guides.fetch_guide(
+                self._fetch, guide, params.max_side, max_bytes, max_pixels)
+            job.guided = guide is not None
             if job.job_id in self._cancelled:  # cancelled while it downloaded
                 raise Cancelled()
             params, work, job.clamps = admission.check_work(size, params, self.config)
             job.form = form
             job.work, job.note = work.units, work.plan.note
             handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels,
-                                               work=work.units,
+                                               work=work.units, guide=guide_data,
                                                **form.job_fields(size, params, _upload_limit(replies))))
         self._submitted.add(job.job_id)
         self.handles[job.job_id] = handle
@@ -287,7 +296,8 @@ class DreamRunner:
         """
         config = self.config
         reminder = config.dream.privacy_reminder if settings.privacy_reminder is None else settings.privacy_reminder
-        notes = "\n".join(line for line in (job.note, lowered_line(result)) if line)  # padded; lowered to fit
+        notes = "\n".join(line for line in (job.note, lowered_line(result), guides.guided_line(job.guided))
+                          if line)  # padded; lowered to fit; guided
         text = messages.result(settings_line(result.params, job.form), messages.clamps(clamps + job.clamps), reminder,
                                notes or None)
         if not await self._claim(job):

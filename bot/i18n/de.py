@@ -24,6 +24,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
              "**Zoom-Animation:** `{prefix}dream zoom frames=24` (`zoom=1.05` pro Bild, `format=gif` oder `mp4`), "
              "oder `/traum-animation`. **Aus Rauschen**, ganz ohne Bild: `{prefix}dream noise preset=neuron` oder "
              "`layer=mixed4/97`.\n"
+             "**Leitbild:** hänge ein zweites Bild an (oder antworte mit deinem Bild auf ein Bild), und der Traum "
+             "wächst zu dessen Merkmalen hin; `/traum leitbild:` tut dasselbe.\n"
              "Ohne Anhang wird dein letztes Bild in diesem Kanal genommen (aus den letzten {recent_minutes:g} Minuten)."),
     "presets_title": "**Vorlagen**",
     "layers_title": "**Schichten** (frühe Schichten malen Texturen, tiefe Kreaturen)",
@@ -113,6 +115,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
                          "other": ("Du hast das Tageskontingent dieses Servers von {count} Träumen genutzt; es wird "
                                    "{resets} zurückgesetzt.")},
     "layer_not_allowed": "Die Schicht '{layer}' ist auf diesem Server nicht erlaubt. Erlaubte Schichten: {allowed}.",
+    "model_not_offered": "Dieser Bot bietet das Modell '{model}' nicht an. Wähle eines von: {offered}.",
+    "class_not_offered": ("Dieser Bot kann keine Klasse träumen: keinem seiner Modelle liegt der nötige Klassifikator bei. "
+                          "Träume stattdessen mit Schichten, z. B. layer=mixed5."),
     # -- /dreamconfig ---------------------------------------------------------------------------
     "not_moderator": ("Nur Mitglieder mit der Berechtigung „Server verwalten“ können die Einstellungen von "
                       "Dreambot auf diesem Server ändern."),
@@ -178,6 +183,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "setting_spoiler_results": "Ergebnisse als Spoiler posten",
     "setting_exempt_roles": "Rollen ohne Wartezeit und Kontingent",
     "setting_moderator_roles": "Rollen, die diese Einstellungen ändern dürfen",
+    # -- guided dreams (bot/dream/guide.py) ----------------------------------------------------
+    "guided": "🧭 Mit Leitbild: der Traum wuchs zu den Merkmalen deines Leitbilds hin.",
     # -- zoom animations and dreams from noise (bot/dream/animation.py) --------------------------
     "progress_frames": "🌀 Träume… Bild {frame}/{frames} · {percent} %{eta}",
     "animation_lowered": "Verkleinert, damit es unter das Upload-Limit dieses Servers passt: {shown}.",
@@ -199,6 +206,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dream.jitter": ("jitter", "Zufällige Verschiebung pro Schritt in Pixeln (versteckt Kachelnähte)"),
     "dream.smoothing": ("glättung", "Die Striche glätten (0 = aus, 1-2 = weicher)"),
     "dream.noise": ("rauschen", "Aus Rauschen träumen, ohne Bild (z. B. mit vorlage:neuron)"),
+    "dream.guide": ("leitbild", "Ein Leitbild: der Traum wächst zu seinen Merkmalen hin"),
+    "dream.model": ("modell", "Das Netz, mit dem geträumt wird (die dieser Bot anbietet)"),
+    "dream.class": ("klasse", "Eine ImageNet-Klasse träumen statt Schichten, z. B. banana"),
     "dream-animate": ("traum-animation", "Eine endlose Zoom-Animation träumen"),
     "dream-animate.image": ("bild", "Das Bild zum Träumen (Standard: dein letztes Bild in diesem Kanal)"),
     "dream-animate.frames": ("bilder", "Wie viele Bilder (Standard 24)"),

@@ -21,6 +21,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
              "**Zoom animation:** `{prefix}dream zoom frames=24` (`zoom=1.05` per frame, `format=gif` or `mp4`), "
              "or `/dream-animate`. **From noise**, no image needed: `{prefix}dream noise preset=neuron` or "
              "`layer=mixed4/97`.\n"
+             "**Guide:** attach a second image (or reply to an image with your own) and the dream grows "
+             "toward its features; `/dream guide:` does the same.\n"
              "With no image attached, your last image in this channel (within {recent_minutes:g} minutes) is used."),
     "presets_title": "**Presets**",
     "layers_title": "**Layers** (early layers paint textures, deep ones creatures)",
@@ -100,6 +102,9 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "daily_quota_used": {"one": "You used this server's daily quota of {count} dream; it resets {resets}.",
                          "other": "You used this server's daily quota of {count} dreams; it resets {resets}."},
     "layer_not_allowed": "Layer '{layer}' is not allowed on this server. Allowed layers: {allowed}.",
+    "model_not_offered": "This bot doesn't offer the model '{model}'. Pick one of: {offered}.",
+    "class_not_offered": ("This bot can't dream of a class: none of its models has the classifier it needs. "
+                          "Dream with layers instead, e.g. layer=mixed5."),
     # -- /dreamconfig ---------------------------------------------------------------------------
     "not_moderator": "Only members with the Manage Server permission can change Dreambot's settings on this server.",
     "not_moderator_roles": ("Only members with the Manage Server permission or the roles {roles} can change "
@@ -159,6 +164,8 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "setting_spoiler_results": "post results as spoilers",
     "setting_exempt_roles": "roles without cooldown and quota",
     "setting_moderator_roles": "roles that may change these settings",
+    # -- guided dreams (bot/dream/guide.py) ----------------------------------------------------
+    "guided": "🧭 Guided: the dream grew toward your guide image's features.",
     # -- zoom animations and dreams from noise (bot/dream/animation.py) --------------------------
     "progress_frames": "🌀 Dreaming… frame {frame}/{frames} · {percent}%{eta}",
     "animation_lowered": "Lowered to fit this server's upload limit: {shown}.",

@@ -101,7 +101,7 @@ class RedisPool(FairAdmission):
         poll_interval: seconds between two looks at heartbeats and job status.
         adopt_window: seconds after `start()` during which jobs of a previous run may be
             adopted; leftovers are then aborted and deleted.
-        max_image_bytes: largest image sent through Redis; larger ones `ImageTooLarge`.
+        max_image_bytes: largest image (with its guide) sent through Redis; larger ones `ImageTooLarge`.
 
     Use from one event loop: `await start()`, `submit()`, `cancel()`, `await close()`.
     """
@@ -164,8 +164,8 @@ class RedisPool(FairAdmission):
         Raises `QueueFull`, `UserLimit`, `Interrupted` when closing, `Unavailable` while
         Redis can't be reached, `ImageTooLarge` for an image over `max_image_bytes`.
         """
-        if len(job.image) > self.max_image_bytes:
-            raise ImageTooLarge(size_bytes=len(job.image), limit_bytes=self.max_image_bytes)
+        if job.upload_bytes > self.max_image_bytes:  # the guide travels with the image
+            raise ImageTooLarge(size_bytes=job.upload_bytes, limit_bytes=self.max_image_bytes)
         adopted = job.job_id in self._leftover  # the last run's: it holds no place in our queue
         handle = self._admit(job, queue_bound=not adopted)
         if adopted:  # the last run's job, still in arq: follow it, don't dream it again

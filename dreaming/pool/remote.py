@@ -52,7 +52,7 @@ MAX_TRIES = 2
 JOB_TTL_S = 3600
 #: a result nobody read (the bot gone) is deleted after this long
 RESULT_TTL_S = 900
-#: largest uploaded image the bot sends through Redis
+#: largest uploaded image (and guide image, counted together) the bot sends through Redis
 MAX_IMAGE_BYTES = 64 * 2**20
 #: largest result (decoded pixels) a worker sends back
 MAX_RESULT_BYTES = 96 * 2**20
