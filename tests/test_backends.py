@@ -29,6 +29,7 @@ ON_JAX = [
     "tests/test_engine.py::test_small_tiles_dream_the_same_picture_without_seams",
     "tests/test_strength.py::test_bfloat16_same_seed_gives_same_bytes",
     "tests/test_strength.py::test_the_step_compiles_once_per_shape_on_jax",
+    "tests/test_guide.py::test_a_guided_dream_moves_toward_the_guides_features_more_than_an_unguided_one",
 ]
 
 
