@@ -173,7 +173,7 @@ def make_pool(config: Config) -> Pool:
         return RedisPool(url=pool.redis_url, max_queue=pool.max_queue, per_user=pool.per_user,
                          job_timeout=pool.job_timeout)
     return DreamPool(workers=pool.workers, max_queue=pool.max_queue, per_user=pool.per_user,
-                     job_timeout=pool.job_timeout, weights=pool.weights)
+                     job_timeout=pool.job_timeout, weights=pool.model_weights)
 
 
 async def run(config: Config) -> None:

@@ -7,6 +7,7 @@ bot never starts half-configured. `config.yaml.example` documents each key.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import types
 import typing
@@ -17,7 +18,9 @@ import yaml
 
 from dreaming.params import CHOICES, LIMITS
 
+from bot.models import class_model, model_weights, models_problem
 from bot.moderation.guild_settings import GuildSettings
+from dreaming.networks import DEFAULT_MODEL
 from dreaming.pool.remote import check_url
 from dreaming.parsing import did_you_mean
 
@@ -63,6 +66,19 @@ class PoolConfig:
     #: the workers' arithmetic: auto = bfloat16 where the hardware computes it natively
     #: (AVX512_BF16/AMX CPUs, GPUs of compute capability 8.0+), else float32
     precision: str = "auto"
+    #: the networks members may pick (`/dream model:`), each with its weights source (null: its
+    #: usual one, `weights` for inception_v3); the first is the default (`bot/models.py`)
+    models: dict[str, str | None] = field(default_factory=lambda: {DEFAULT_MODEL: None})
+
+    @functools.cached_property
+    def model_weights(self) -> dict[str, str]:
+        """Each offered network's weights source, as the workers load them."""
+        return model_weights(self.models, self.weights)
+
+    @functools.cached_property
+    def class_model(self) -> str | None:
+        """The offered network with the classifier head (the class option), read once."""
+        return class_model(self.model_weights)
 
 
 #: what `pool.backend` may be
@@ -221,9 +237,15 @@ def _coerce(value: object, kind, name: str):
             return float(value)
         if typing.get_origin(option) is tuple and isinstance(value, list) and all(isinstance(v, str) for v in value):
             return tuple(value)
+        if typing.get_origin(option) is dict and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return dict.fromkeys(value)  # names only: each with its usual source
+        if typing.get_origin(option) is dict and isinstance(value, dict) and all(
+                isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in value.items()):
+            return dict(value)
         if option in (int, str, bool) and type(value) is option:
             return value
     wanted = " or ".join("a list of strings" if typing.get_origin(o) is tuple else
+                         "a mapping of names to strings" if typing.get_origin(o) is dict else
                          "null" if o is type(None) else o.__name__ for o in options)
     raise ConfigError(f"config key '{name}' must be {wanted}, not {value!r}")
 
@@ -259,6 +281,8 @@ def _check_values(config: Config) -> None:
         ("limits.max_work", config.limits.max_work is None or config.limits.max_work > 0,
          "must be above 0 (units of work), or null for the work of a max_side square at the caps"),
         ("dream.progress_interval", config.dream.progress_interval >= 1, "must be at least 1 second"),
+        ("pool.models", (problem := models_problem(config.pool.models, config.pool.weights,
+                                                   config.pool.backend == "local")) is None, problem),
         ("pool.precision", config.pool.precision in CHOICES["precision"],
          "must be one of " + ", ".join(CHOICES["precision"])),
         ("dream.dm_cooldown_s", 0 <= config.dream.dm_cooldown_s <= 86_400, "must be between 0 and 86400"),

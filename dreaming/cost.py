@@ -24,29 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dreaming.errors import AnimationTooLong, TooMuchWork
+from dreaming.networks import INCEPTION_V3, LayerCost, network
 from dreaming.params import LIMITS, Clamp, DreamParams, LayerTerm
 from dreaming.plan import DreamPlan, plan_dream, tile_spans
 
 
-@dataclass(frozen=True)
-class LayerCost:
-    """What one gradient step up to a layer costs: per pixel, and per call."""
-
-    pixel: float  #: relative cost per pixel (mixed4 = 1)
-    convolutions: int  #: convolutions up to it: each has a fixed cost per call (per tile and step)
-
-
-#: Per layer: the timed cost per pixel of a step up to it, relative to mixed4's (the slope of
-#: step CPU seconds against pixels, single octave at 128 and 448 px, bfloat16 on this project's
-#: 2-core CPU, 2026-12-01), and the convolutions it runs (counted from the network), both by
-#: `.venv/bin/python bench/bench_cost.py --calibrate`. The network's multiply-adds up to each
-#: layer, which that command prints beside them (0.53 for mixed0 ... 1.85 for mixed10), are
-#: steeper: the early layers' large activations cost more than their arithmetic, the deep
-#: layers' small ones less.
-LAYER_COST = {"mixed0": LayerCost(0.57, 12), "mixed1": LayerCost(0.69, 19), "mixed2": LayerCost(0.82, 26),
-              "mixed3": LayerCost(0.89, 30), "mixed4": LayerCost(1.00, 40), "mixed5": LayerCost(1.16, 50),
-              "mixed6": LayerCost(1.28, 60), "mixed7": LayerCost(1.45, 70), "mixed8": LayerCost(1.53, 76),
-              "mixed9": LayerCost(1.60, 85), "mixed10": LayerCost(1.71, 94)}
+#: The default network's cost per layer; each network's table is in `dreaming.networks`.
+LAYER_COST = INCEPTION_V3.cost
 #: What each convolution costs per call beyond its pixels, in pixels at mixed4's per-pixel cost
 #: (the timed intercept over the convolutions, the median across layers; same command): mixed4
 #: pays about 16,000 px per tile and step, mixed10 about 38,000. It is why a 75 px square costs
@@ -79,13 +63,16 @@ def estimate(image_size: tuple[int, int], params: DreamParams, frames: int | Non
 def step_units(shape: tuple[int, int], params: DreamParams) -> float:
     """The work of one gradient step on one octave of `shape` (height, width)."""
     tiles = len(tile_spans(shape[0], params.tile)) * len(tile_spans(shape[1], params.tile))
-    cost = deepest(params.layers)
+    cost = deepest(params.layers, params.model, params.target_class is not None)
     return (shape[0] * shape[1] * cost.pixel + tiles * cost.convolutions * CALL_OVERHEAD) / UNIT
 
 
-def deepest(terms: tuple[LayerTerm, ...]) -> LayerCost:
-    """The cost of the deepest (costliest) layer among `terms`: the network runs up to it."""
-    return max((LAYER_COST[t.layer] for t in terms), key=lambda cost: cost.pixel)
+def deepest(terms: tuple[LayerTerm, ...], model: str = INCEPTION_V3.name, whole: bool = False) -> LayerCost:
+    """The cost of the deepest (costliest) layer among `terms` on `model`'s network: the network
+    runs up to it; `whole` (the class objective) runs all of it."""
+    table = network(model).cost
+    layers = table if whole else [t.layer for t in terms]
+    return max((table[layer] for layer in layers), key=lambda cost: cost.pixel)
 
 
 def bound(caps: Mapping[str, float], floors: Mapping[str, float] | None = None,

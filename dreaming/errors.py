@@ -52,6 +52,18 @@ class UnknownLayer(UnknownName):
         return self.name
 
 
+class UnknownClass(UnknownName):
+    """An ImageNet class name that doesn't exist (`valid` is left empty: 1000 names)."""
+
+
+class NoClassifier(DreamError):
+    """The class objective asked of weights without the classifier head (`model`, `weights`)."""
+
+    def __init__(self, model: str, weights: str):
+        self.model, self.weights = model, weights
+        super().__init__(model, weights)
+
+
 class UnknownPreset(UnknownName):
     @property
     def preset(self) -> str:

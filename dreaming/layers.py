@@ -1,4 +1,4 @@
-"""Layers a dream can excite: InceptionV3 blocks, GoogLeNet aliases, and the layer-spec syntax.
+"""Layers a dream can excite: each network's layers and aliases, and the layer-spec syntax.
 
 A layer spec names the objective of a dream: one or more terms, separated by commas.
 
@@ -14,6 +14,11 @@ relative, finite, between 0 and `MAX_WEIGHT`, and not all zero. A block may appe
 once as a whole and once per channel, never twice the same way. At most
 `MAX_LAYER_TERMS` terms and `MAX_SPEC_CHARS` characters.
 
+The same syntax names another network's layers (`dreaming.networks`): for VGG16 `conv5_1`
+(the blog's Caffe name) or `block5_conv1` (Keras'), `conv4_3/12:2`. A spec parsed without a
+model finds each name in whichever network has it (InceptionV3 first); every term must
+then be of the dream's network, which `check_terms(terms, model)` checks.
+
 No TensorFlow here: the bot process imports this module to check requests.
 """
 from __future__ import annotations
@@ -25,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from dreaming.errors import BadParam, UnknownLayer
+from dreaming.networks import DEFAULT_MODEL, INCEPTION_V3, NETWORKS, LayerInfo, network, network_of_layer
 from dreaming.parsing import did_you_mean
 
 log = logging.getLogger(__name__)
@@ -41,7 +47,7 @@ MAX_WEIGHT = 100.0
 class LayerTerm:
     """One term of the objective: maximise `weight` x mean activation of `layer`."""
 
-    layer: str  #: InceptionV3 layer that runs, e.g. "mixed5"
+    layer: str  #: the network's (Keras) layer that runs, e.g. "mixed5" or "block5_conv1"
     weight: float = 1.0  #: relative weight in a blend
     channel: int | None = None  #: one channel of the layer, or all of them
     requested: str | None = None  #: what the user typed, when it was an alias ("mixed4c")
@@ -54,60 +60,23 @@ class LayerTerm:
         return name if self.weight == 1.0 else f"{name}:{self.weight:g}"
 
 
-@dataclass(frozen=True)
-class LayerInfo:
-    """One InceptionV3 block: its Keras name, output channels and what it tends to paint."""
-
-    name: str
-    channels: int
-    paints: str
-
-
-# Channel counts checked against keras.applications.InceptionV3(include_top=False).
-# Blocks 0-2 see the image at 1/8 scale, 3-7 at 1/16, 8-10 at 1/32: the deeper the
-# block, the larger and more object-like what it paints.
-LAYERS: dict[str, LayerInfo] = {info.name: info for info in (
-    LayerInfo("mixed0", 256, "fine edges, brush strokes and grain"),
-    LayerInfo("mixed1", 288, "swirls, stripes and woven textures"),
-    LayerInfo("mixed2", 288, "textures turning into patterns: scales, lattices, spirals"),
-    LayerInfo("mixed3", 768, "bold repeating patterns and ornaments"),
-    LayerInfo("mixed4", 768, "eyes, fur and feather patterns"),
-    LayerInfo("mixed5", 768, "eyes and dog faces: the classic 2015 look"),
-    LayerInfo("mixed6", 768, "animal heads, snouts, bird and insect parts"),
-    LayerInfo("mixed7", 768, "whole creatures: dogs, birds, lizards"),
-    LayerInfo("mixed8", 1280, "architecture: pagodas, arches, towers"),
-    LayerInfo("mixed9", 2048, "large objects and scenes: buildings, vehicles, animals"),
-    LayerInfo("mixed10", 2048, "whole-image shapes; objects melt into each other"),
-)}
-
-# GoogLeNet's inception blocks mapped onto InceptionV3's by depth. Both networks
-# have the same three stages, and within a stage we keep the order and the ends:
-# - 1/8 scale: GoogLeNet 3a, 3b; InceptionV3 mixed0-2. 3a is the first block
-#   (mixed0); 3b is the last before the grid shrinks (mixed2).
-# - 1/16 scale: 4a-4e and mixed3-7, five blocks each, so one to one. This puts the
-#   famous inception_4c (eyes, dog faces) on mixed5, which paints the same things.
-# - 1/32 scale: 5a, 5b; mixed8-10. 5a is the first (mixed8); 5b goes to mixed9, not
-#   mixed10, because mixed10 feeds the classifier directly (its patterns are the
-#   least image-like) and is the one block whose Keras form differs from the
-#   original network (a max-pool branch became an average pool).
-ALIASES: dict[str, str] = {
-    "mixed3a": "mixed0", "mixed3b": "mixed2",
-    "mixed4a": "mixed3", "mixed4b": "mixed4", "mixed4c": "mixed5",
-    "mixed4d": "mixed6", "mixed4e": "mixed7",
-    "mixed5a": "mixed8", "mixed5b": "mixed9",
-}
+#: InceptionV3's blocks and GoogLeNet aliases (the default network's; see `dreaming.networks`)
+LAYERS: dict[str, LayerInfo] = INCEPTION_V3.layers
+ALIASES: dict[str, str] = INCEPTION_V3.aliases
 
 # "inception_4c" and "inception_4c/output" are Caffe's names for GoogLeNet's mixed4c.
 _CAFFE_NAME = re.compile(r"inception_(\d[a-z])(?:/output)?")
 _ALIAS_NAME = re.compile(r"(mixed|inception_)(\d+)([a-z]?)(/output)?")
 _DIGITS = re.compile(r"[0-9]+")
-# Every name a user may type, for suggestions.
-_KNOWN = [*LAYERS, *ALIASES, *(f"inception_{a[5:]}" for a in ALIASES)]
+# Every name a user may type, per network, for suggestions.
+_KNOWN = {n.name: [*n.layers, *n.aliases] for n in NETWORKS.values()}
+_KNOWN[INCEPTION_V3.name] += [f"inception_{a[5:]}" for a in ALIASES]
 _EXAMPLE = "e.g. mixed5, mixed4/97 or mixed3:1,mixed5:1.5"
 
 
-def parse_layer_spec(spec: str) -> tuple[LayerTerm, ...]:
-    """Parse a layer spec (syntax in the module docstring) into checked terms.
+def parse_layer_spec(spec: str, model: str | None = None) -> tuple[LayerTerm, ...]:
+    """Parse a layer spec (syntax in the module docstring) into checked terms, of `model`'s
+    network, or (None) of the network its first name belongs to.
 
     Raises `UnknownLayer` for a name that is neither a block nor an alias (with the
     nearest name as a suggestion), `BadParam("layers", ...)` for everything else.
@@ -124,8 +93,8 @@ def parse_layer_spec(spec: str) -> tuple[LayerTerm, ...]:
         raise BadParam("layers", spec, "there is an empty term between commas; remove it")
     if len(parts) > MAX_LAYER_TERMS:
         raise BadParam("layers", spec, f"at most {MAX_LAYER_TERMS} terms; drop some")
-    terms = tuple(_parse_term(part) for part in parts)
-    check_terms(terms)
+    terms = tuple(_parse_term(part, model) for part in parts)
+    check_terms(terms, model or network_of_layer(terms[0].layer).name)
     return terms
 
 
@@ -144,37 +113,47 @@ def format_layer_spec(terms: Sequence[LayerTerm]) -> str:
     return ",".join(out)
 
 
-def describe_layers() -> list[tuple[str, str]]:
-    """(name, description) for every block, then every alias, for `--list-layers`."""
-    rows = [(info.name, f"{info.paints} ({info.channels} channels)") for info in LAYERS.values()]
-    rows += [(alias, f"GoogLeNet inception_{alias[5:]} (2015 DeepDream); runs {layer}")
-             for alias, layer in ALIASES.items()]
+def describe_layers(model: str = DEFAULT_MODEL) -> list[tuple[str, str]]:
+    """(name, description) for every layer of `model`, then every alias, for `--list-layers`."""
+    net = network(model)
+    rows = [(info.name, f"{info.paints} ({info.channels} channels)") for info in net.layers.values()]
+    rows += [(alias, net.alias_note.format(name=alias, tail=alias[5:]) + f"; runs {layer}")
+             for alias, layer in net.aliases.items()]
     return rows
 
 
-def resolve_layer(name: str) -> tuple[str, str | None]:
-    """(InceptionV3 block, alias as typed or None) for a typed name; `UnknownLayer` if none."""
+def default_terms(model: str = DEFAULT_MODEL) -> tuple[LayerTerm, ...]:
+    """The layers a dream on `model` excites when it names none."""
+    return tuple(LayerTerm(layer, weight) for layer, weight in network(model).default_layers)
+
+
+def resolve_layer(name: str, model: str | None = None) -> tuple[str, str | None]:
+    """(Keras layer, alias as typed or None) for a typed name, in `model`'s network or (None)
+    the first network that has it; `UnknownLayer` if none."""
     key = name.strip().lower()
-    if key in LAYERS:
-        return key, None
-    caffe = _CAFFE_NAME.fullmatch(key)
-    alias = f"mixed{caffe[1]}" if caffe else key
-    if alias in ALIASES:
-        return ALIASES[alias], key
-    raise UnknownLayer(name.strip(), _suggest(key), list(LAYERS))
+    for net in [network(model)] if model else NETWORKS.values():
+        if key in net.layers:
+            return key, None
+        caffe = _CAFFE_NAME.fullmatch(key) if net is INCEPTION_V3 else None
+        alias = f"mixed{caffe[1]}" if caffe else key
+        if alias in net.aliases:
+            return net.aliases[alias], key
+    raise _unknown(name.strip(), key, model)
 
 
-def check_terms(terms: Sequence[LayerTerm]) -> None:
-    """Raise `UnknownLayer` or `BadParam` unless `terms` is an objective the engine can run."""
+def check_terms(terms: Sequence[LayerTerm], model: str = DEFAULT_MODEL) -> None:
+    """Raise `UnknownLayer` or `BadParam` unless `terms` is an objective the engine can run
+    on `model`'s network."""
+    net = network(model)
     if not terms:
         raise BadParam("layers", "", f"give at least one layer, {_EXAMPLE}")
     if len(terms) > MAX_LAYER_TERMS:
         raise BadParam("layers", format_layer_spec(terms), f"at most {MAX_LAYER_TERMS} terms; drop some")
     seen: dict[tuple[str, int | None], LayerTerm] = {}
     for term in terms:
-        info = LAYERS.get(term.layer)
+        info = net.layers.get(term.layer)
         if info is None:
-            raise UnknownLayer(term.layer, _suggest(term.layer), list(LAYERS))
+            raise _unknown(term.requested or term.layer, term.requested or term.layer, model)
         _check_weight(term)
         _check_channel(term, info)
         key = (term.layer, term.channel)
@@ -186,7 +165,7 @@ def check_terms(terms: Sequence[LayerTerm]) -> None:
         raise BadParam("layers", format_layer_spec(terms), "at least one weight must be above 0")
 
 
-def _parse_term(text: str) -> LayerTerm:
+def _parse_term(text: str, model: str | None) -> LayerTerm:
     """One `name[/channel][:weight]` term, whitespace around the separators allowed."""
     name, colon, weight_text = (piece.strip() for piece in text.partition(":"))
     weight = _parse_weight(text, weight_text) if colon else 1.0
@@ -195,7 +174,7 @@ def _parse_term(text: str) -> LayerTerm:
         pieces[:2] = [f"{pieces[0]}/output"]
     if len(pieces) > 2:
         raise BadParam("layers", text, "write one channel per term, e.g. mixed4/97,mixed4/12")
-    layer, requested = resolve_layer(pieces[0])
+    layer, requested = resolve_layer(pieces[0], model)
     channel = None
     if len(pieces) == 2:
         if not _DIGITS.fullmatch(pieces[1]):
@@ -239,13 +218,22 @@ def _format_weight(weight: float) -> str:
     return short if float(short) == weight else repr(float(weight))
 
 
-def _suggest(name: str) -> str | None:
-    """The known name a typo most likely meant, or None.
+def _unknown(typed: str, key: str, model: str | None) -> UnknownLayer:
+    """`UnknownLayer` for `typed`, with a suggestion and the layers of `model`'s network (without
+    a model: of the network the suggestion belongs to, else the default's)."""
+    suggestion = _suggest(key, model)
+    net = network(model) if model else next(
+        (n for n in NETWORKS.values() if suggestion in _KNOWN[n.name]), network(DEFAULT_MODEL))
+    return UnknownLayer(typed, suggestion, list(net.layers))
 
-    Names shaped like real ones are fixed by their number, where spelling
+
+def _suggest(name: str, model: str | None = None) -> str | None:
+    """The known name (of `model`'s network, or of any) a typo most likely meant, or None.
+
+    InceptionV3 names shaped like real ones are fixed by their number, where spelling
     similarity alone misleads ("mixed11" is nearer "mixed1" than "mixed10").
     """
-    shaped = _ALIAS_NAME.fullmatch(name)
+    shaped = _ALIAS_NAME.fullmatch(name) if model in (None, INCEPTION_V3.name) else None
     if shaped:
         prefix, number, letter = shaped[1], int(shaped[2]), shaped[3]
         if prefix == "mixed" and not letter:
@@ -253,4 +241,5 @@ def _suggest(name: str) -> str | None:
         last = max((alias[-1] for alias in ALIASES if alias[5:-1] == str(number)), default=None)
         if letter and last:
             return f"{prefix}{number}{min(letter, last)}"
-    return did_you_mean(name, _KNOWN)
+    known = _KNOWN[model] if model else [name for names in _KNOWN.values() for name in names]
+    return did_you_mean(name, known)

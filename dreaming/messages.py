@@ -69,6 +69,12 @@ _TEXTS: dict[str, Callable] = {
     "UnknownLayer": _unknown("layer", "Valid layers"),
     "UnknownPreset": _unknown("preset", "Presets"),
     "UnknownOption": _unknown("option", "Options"),
+    "UnknownClass": lambda e, q: (f"Unknown ImageNet class '{q(e.name)}'." + (f" Did you mean "
+                               f"'{e.suggestion}'?" if e.suggestion else "") + " Give a class name "
+                               "such as banana or granny_smith, or a number 0-999."),
+    "NoClassifier": lambda e, q: (f"The class objective needs {e.model}'s classifier head, which the "
+                               f"weights '{q(e.weights)}' don't have: use --weights imagenet on a host "
+                               "with internet access, or a path to an .h5 file saved with the top."),
     "BadParam": lambda e, q: f"Bad value for {q(e.name)}: {q(repr(e.value))} ({e.reason}).",
     "WeightsError": lambda e, q: f"Model weights unavailable: {e.reason}. {e.fix}",
     "Cancelled": lambda e, q: "The dream was cancelled.",

@@ -1,4 +1,12 @@
-"""The network we dream with: Keras InceptionV3 without its top, weights loaded once.
+"""The network we dream with (`dreaming.networks`: InceptionV3 by default, or VGG16), weights
+loaded once.
+
+A `DreamModel` is one network. InceptionV3 loads without its top, unless its weights carry
+the classifier head (`imagenet`, or an .h5 saved with it): then the head's dense kernel and
+bias are kept, and an extractor asked for `LOGITS` ends in the head's pre-softmax logits,
+after global pooling, at any image size (the class objective). VGG16 expects Caffe-style
+input (BGR, 0..255, ImageNet mean subtracted): its extractors begin with that conversion, so
+the engine stays in [-1, 1] for every network.
 
 `load_model()` is slow (seconds): call it once per process and keep the `DreamModel`.
 `DreamModel.extractor(layers, precision)` builds, once per set of layers and precision, a
@@ -24,6 +32,7 @@ import logging
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +40,10 @@ import keras
 import numpy as np
 
 from dreaming import backends
+from dreaming.builders import BUILDERS, inception_with_top, with_input
 from dreaming import weights as weights_mod
-from dreaming.errors import WeightsError
+from dreaming.errors import BadParam, NoClassifier, WeightsError
+from dreaming.networks import DEFAULT_MODEL, INCEPTION_V3, LOGITS, Network, has_classifier, network as describe
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +53,15 @@ BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 @dataclass
 class DreamModel:
-    """InceptionV3 (no top) plus per-layer-set extractors and compiled steps, kept warm."""
+    """One network (no top) plus per-layer-set extractors and compiled steps, kept warm."""
 
     source: str  #: where the weights came from, as given (e.g. "inception-2015")
     base: keras.Model  #: the float32 network
     #: what `auto` means on this machine (or what the operator chose): float32 or bfloat16
     precision: str = "float32"
+    name: str = DEFAULT_MODEL  #: which network (`dreaming.networks`)
+    #: the classifier head's dense kernel and bias, when the weights had it (class objective)
+    classifier: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _networks: dict = field(default_factory=dict, repr=False)
     _extractors: dict = field(default_factory=dict, repr=False)
     cache: dict = field(default_factory=dict, repr=False)  #: engine's compiled functions
@@ -57,14 +71,33 @@ class DreamModel:
         return self.precision if precision == "auto" else precision
 
     def extractor(self, layer_names: tuple[str, ...], precision: str = "float32") -> keras.Model:
-        """A model mapping an image batch to the outputs of `layer_names`, in that order."""
+        """A model mapping an image batch in [-1, 1] to the outputs of `layer_names` (`LOGITS`:
+        the classifier's logits), in that order."""
         precision = self.resolve(precision)
         key = (tuple(layer_names), precision)
+        if LOGITS in layer_names and self.classifier is None:
+            raise NoClassifier(self.name, self.source)
         if key not in self._extractors:
             network = self.network(precision)
-            outputs = [network.get_layer(name).output for name in layer_names]
-            self._extractors[key] = keras.Model(network.input, outputs)
+            outputs = [self._logits(network) if name == LOGITS else network.get_layer(name).output
+                       for name in layer_names]
+            self._extractors[key] = with_input(keras.Model(network.input, outputs), describe(self.name))
         return self._extractors[key]
+
+    def _logits(self, network: keras.Model):
+        """The classifier head on `network`'s last output: global average pool, then the dense
+        layer without its softmax, in float32 (the logits are what the class objective raises)."""
+        pooled = keras.layers.GlobalAveragePooling2D(dtype="float32")(network.output)
+        dense = keras.layers.Dense(self.classifier[0].shape[1], dtype="float32")
+        logits = dense(pooled)
+        dense.set_weights(list(self.classifier))
+        return logits
+
+    def get(self, name: str) -> DreamModel:
+        """This model, for a job on network `name` (as `DreamModels.get` answers)."""
+        if name != self.name:
+            raise BadParam("model", name, f"this worker dreams with {self.name} only")
+        return self
 
     def network(self, precision: str) -> keras.Model:
         """The whole network, batch norms folded, computing in `precision`; made once."""
@@ -74,28 +107,76 @@ class DreamModel:
         return self._networks[precision]
 
 
-def load_model(weights: str = weights_mod.DEFAULT_SOURCE, precision: str = "auto") -> DreamModel:
-    """Build InceptionV3(include_top=False) and load `weights` (a source name or a path).
+class DreamModels:
+    """The networks a worker offers (`{network: weights source}`), one `DreamModel` each, loaded
+    the first time a job asks for it and kept warm; the first is loaded at once, so a worker
+    that can't load its main model says so at start-up."""
+
+    def __init__(self, weights: Mapping[str, str | None], precision: str = "auto") -> None:
+        self.weights, self.precision = dict(weights), precision
+        self._loaded: dict[str, DreamModel] = {}
+        self.get(next(iter(self.weights)))
+
+    @classmethod
+    def of(cls, weights: str | Mapping[str, str | None], precision: str = "auto") -> DreamModels:
+        """From a worker's `weights`: one source (InceptionV3's) or a mapping per network."""
+        return cls({DEFAULT_MODEL: weights} if isinstance(weights, str) else weights, precision)
+
+    @property
+    def loaded(self) -> tuple[str, ...]:
+        """The networks loaded so far, in the order they were."""
+        return tuple(self._loaded)
+
+    def get(self, name: str) -> DreamModel:
+        """The model of network `name`, loading it the first time; `BadParam` if not offered."""
+        if name not in self.weights:
+            raise BadParam("model", name, "this worker offers " + ", ".join(self.weights))
+        if name not in self._loaded:
+            self._loaded[name] = load_model(self.weights[name], self.precision, name)
+        return self._loaded[name]
+
+
+def load_model(weights: str | None = None, precision: str = "auto", model: str = DEFAULT_MODEL) -> DreamModel:
+    """Build network `model` without its top and load `weights` (a source name or a path;
+    None: the network's default source). InceptionV3 keeps the classifier head where the
+    weights have it (`networks.has_classifier`).
 
     `precision` (auto, float32, bfloat16) is what dreams asking for `auto` get.
     """
-    resolved = weights_mod.resolve(weights)
+    net = describe(model)
+    weights = weights or net.weights_default
+    if weights == weights_mod.DEFAULT_SOURCE and model != INCEPTION_V3.name:  # the converted 2015 file
+        raise WeightsError(f"'{weights}' holds InceptionV3's weights, not {net.title}'s", _fix(net))
     try:
-        if resolved == "imagenet":
-            base = keras.applications.InceptionV3(include_top=False, weights="imagenet")
+        resolved = weights_mod.resolve(weights)
+    except WeightsError as exc:  # its advice is InceptionV3's; another network needs its own
+        raise exc if model == INCEPTION_V3.name else WeightsError(exc.reason, _fix(net)) from None
+    classifier = None
+    try:
+        if has_classifier(model, weights):
+            base, classifier = inception_with_top(resolved)
         else:
-            base = keras.applications.InceptionV3(include_top=False, weights=None)
-            base.load_weights(resolved)
+            base = BUILDERS[model](include_top=False, weights="imagenet" if resolved == "imagenet" else None)
+            if resolved != "imagenet":
+                base.load_weights(resolved)
     except WeightsError:
         raise
     except Exception as exc:  # network errors, bad HDF5, wrong architecture: all one story
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        fix = weights_mod.IMAGENET_FIX if resolved == "imagenet" else weights_mod.FIX
+        fix = (_fix(net) if model != INCEPTION_V3.name else
+               weights_mod.IMAGENET_FIX if resolved == "imagenet" else weights_mod.FIX)
         raise WeightsError(f"could not load '{weights}' ({detail})", fix) from exc
     base.trainable = False
     chosen = native_precision() if precision == "auto" else precision
-    log.info("loaded InceptionV3 weights from %s; precision %s (asked: %s)", weights, chosen, precision)
-    return DreamModel(source=weights, base=base, precision=chosen)
+    log.info("loaded %s weights from %s%s; precision %s (asked: %s)", net.title, weights,
+             " with the classifier head" if classifier else "", chosen, precision)
+    return DreamModel(source=weights, base=base, precision=chosen, name=model, classifier=classifier)
+
+
+def _fix(net: Network) -> str:
+    """How to get weights for a network other than InceptionV3 (no bundled file exists)."""
+    return (f"For --model {net.name} use --weights imagenet (Keras' download, needs internet access) "
+            f"or a path to a {net.title} .weights.h5 file.")
 
 
 def native_precision() -> str:
@@ -140,6 +221,7 @@ def fold_batch_norms(base: keras.Model, policy: str = "float32") -> keras.Model:
     InceptionV3 pairs every Conv2D (no bias) with the BatchNormalization (no scale) that
     follows it, in the same order: the kernel is scaled by 1/sqrt(var + eps) per output
     channel, the bias becomes beta - mean/sqrt(var + eps), the norm becomes a pass-through.
+    A network without batch norms (VGG16) is copied as it is, in `policy`.
     """
     def clone(layer):
         if isinstance(layer, keras.layers.InputLayer):
@@ -154,7 +236,10 @@ def fold_batch_norms(base: keras.Model, policy: str = "float32") -> keras.Model:
     network = keras.models.clone_model(base, clone_function=clone)
     convs = [layer for layer in base.layers if isinstance(layer, keras.layers.Conv2D)]
     norms = [layer for layer in base.layers if isinstance(layer, keras.layers.BatchNormalization)]
-    assert len(convs) == len(norms), "every convolution has its batch norm"
+    if not norms:
+        for conv in convs:
+            network.get_layer(conv.name).set_weights(conv.get_weights())
+    assert not norms or len(convs) == len(norms), "every convolution has its batch norm"
     for conv, norm in zip(convs, norms):
         beta, mean, variance = norm.get_weights()
         scale = 1.0 / np.sqrt(variance + norm.epsilon)

@@ -13,7 +13,9 @@ import secrets
 from dataclasses import dataclass
 
 from dreaming.errors import BadParam
-from dreaming.layers import LayerTerm, check_terms
+from dreaming.classes import CLASS_COUNT, class_name
+from dreaming.layers import LayerTerm, check_terms, default_terms
+from dreaming.networks import DEFAULT_MODEL, NETWORKS, network_of_layer
 from dreaming.parsing import parse_number
 
 
@@ -94,6 +96,11 @@ class DreamParams:
     #: growing into the new centre without repainting the whole picture each frame
     frame_octaves: int = 2
     frame_steps: int = 6
+    #: the network dreamt with (`dreaming.networks`); `layers` are its layers
+    model: str = DEFAULT_MODEL
+    #: an ImageNet class (0-999) whose pre-softmax logit the dream raises instead of the
+    #: layers' activations; needs the network's classifier head (`dreaming.classes`)
+    target_class: int | None = None
 
     def replace(self, **changes) -> "DreamParams":
         return dataclasses.replace(self, **changes)
@@ -103,7 +110,12 @@ class DreamParams:
         parts = []
         if self.preset:
             parts.append(f"preset={self.preset}")
-        parts.append("layers=" + ",".join(t.describe() for t in self.layers))
+        if self.model != DEFAULT_MODEL:
+            parts.append(f"model={self.model}")
+        if self.target_class is None:
+            parts.append("layers=" + ",".join(t.describe() for t in self.layers))
+        else:
+            parts.append(f"class={class_name(self.target_class)}")
         parts.append(f"octaves={self.octaves}x{self.octave_scale:g}")
         parts.append(f"steps={self.steps}")
         parts.append(f"strength={self.step_size:g}")
@@ -145,6 +157,7 @@ INT_FIELDS = {"octaves", "steps", "jitter", "jitter_grid", "tile", "max_side", "
 CHOICES: dict[str, tuple[str, ...]] = {
     "objective": ("l2", "mean"),
     "precision": ("auto", "float32", "bfloat16"),
+    "model": tuple(NETWORKS),
 }
 
 #: The words people type (CLI flags, `!dream key=value`, slash options, settings lines),
@@ -155,9 +168,10 @@ OPTIONS: dict[str, str] = {
     "smoothing": "smoothing", "seed": "seed", "size": "max_side", "tile": "tile",
     "objective": "objective", "precision": "precision", "jitter_grid": "jitter_grid",
     "frames": "frames", "zoom": "zoom", "frame_octaves": "frame_octaves", "frame_steps": "frame_steps",
+    "model": "model", "class": "target_class",
 }
 #: The word shown to people for a field, where it differs from the field's name.
-_SHOWN = {"step_size": "strength", "max_side": "size"}
+_SHOWN = {"step_size": "strength", "max_side": "size", "target_class": "class"}
 
 
 def option_name(field: str) -> str:
@@ -192,7 +206,17 @@ def validate(params: DreamParams) -> DreamParams:
     for name, words in CHOICES.items():
         if getattr(params, name) not in words:
             raise BadParam(name, getattr(params, name), "one of " + ", ".join(words))
-    check_terms(params.layers)  # names, channels, weights, duplicates, count
+    check_terms(params.layers, params.model)  # names, channels, weights, duplicates, count
+    _check_class(params)
+    return params
+
+
+def on_network(params: DreamParams) -> DreamParams:
+    """`params` with its network's default layers where its layers belong to another network
+    (a preset's InceptionV3 layers, with model=vgg16 asked), else unchanged."""
+    known = params.model in NETWORKS and params.layers
+    if known and network_of_layer(params.layers[0].layer) is not NETWORKS[params.model]:
+        return params.replace(layers=default_terms(params.model))
     return params
 
 
@@ -220,6 +244,17 @@ def clamp(params: DreamParams, limits: dict[str, Range] | None = None
             changes[name] = used
             clamped.append(Clamp(name, value, used))
     return (params.replace(**changes) if changes else params), clamped
+
+
+def _check_class(params: DreamParams) -> None:
+    """The class objective: a class number, on a network whose classifier fits any size."""
+    value = params.target_class
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < CLASS_COUNT:
+        raise BadParam("class", value, f"an ImageNet class number 0 to {CLASS_COUNT - 1}")
+    if params.model != DEFAULT_MODEL:
+        raise BadParam("class", class_name(value), f"works with model={DEFAULT_MODEL} only")
 
 
 def _check_type(name: str, value: object) -> None:

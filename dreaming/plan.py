@@ -29,13 +29,12 @@ import numpy as np
 
 from dreaming import messages
 from dreaming.images.convert import fitted_size
+from dreaming.networks import INCEPTION_V3, network
 from dreaming.params import DreamParams
 
-#: InceptionV3's smallest input side: below it the deepest blocks have no pixels left.
-MIN_INPUT_SIDE = 75
-#: Pixels of input per activation pixel (the network's total stride) at each block:
-#: mixed0-2 sit after three stride-2 stages, mixed3-7 after four, mixed8-10 after five.
-LAYER_STRIDE = {f"mixed{i}": 8 if i <= 2 else 16 if i <= 7 else 32 for i in range(11)}
+#: The default network's smallest input side (each network's is in `dreaming.networks`);
+#: tiles are never smaller than it on any network.
+MIN_INPUT_SIDE = INCEPTION_V3.min_side
 
 
 @dataclass(frozen=True)
@@ -45,6 +44,7 @@ class DreamPlan:
     out_size: tuple[int, int]
     work_size: tuple[int, int]
     shapes: tuple[tuple[int, int], ...]
+    min_side: int = MIN_INPUT_SIDE  #: the network's smallest input side
 
     @property
     def octaves(self) -> int:
@@ -63,7 +63,7 @@ class DreamPlan:
     @property
     def note(self) -> str | None:
         """The one line that tells a member their image was padded, and why; None if not."""
-        return messages.padded(self.out_size, self.work_size, MIN_INPUT_SIDE) if self.padded else None
+        return messages.padded(self.out_size, self.work_size, self.min_side) if self.padded else None
 
     def canvas(self, fitted: np.ndarray) -> np.ndarray:
         """The fitted image (`out_size`, HxWxC) mirrored out to `work_size`."""
@@ -81,25 +81,27 @@ def plan_dream(image_size: tuple[int, int], params: DreamParams) -> DreamPlan:
     """The plan for an image of `image_size` (height, width) dreamt with `params`."""
     height, width = image_size
     out_w, out_h = fitted_size((width, height), params.max_side)
-    work = padded_size((out_h, out_w))
-    shapes = octave_shapes(work, params.octaves, params.octave_scale)
-    return DreamPlan(out_size=(out_h, out_w), work_size=work, shapes=tuple(shapes))
+    minimum = network(params.model).min_side
+    work = padded_size((out_h, out_w), minimum)
+    shapes = octave_shapes(work, params.octaves, params.octave_scale, minimum)
+    return DreamPlan(out_size=(out_h, out_w), work_size=work, shapes=tuple(shapes), min_side=minimum)
 
 
-def octave_shapes(size: tuple[int, int], octaves: int, scale: float) -> list[tuple[int, int]]:
+def octave_shapes(size: tuple[int, int], octaves: int, scale: float,
+                  minimum: int = MIN_INPUT_SIDE) -> list[tuple[int, int]]:
     """Octave sizes, smallest first, ending at `size`; none smaller than the network's minimum."""
     height, width = size
     shapes = []
     for k in reversed(range(octaves)):
         shape = (round(height / scale**k), round(width / scale**k))
-        if min(shape) >= MIN_INPUT_SIDE:
+        if min(shape) >= minimum:
             shapes.append(shape)
     return shapes or [size]
 
 
-def padded_size(size: tuple[int, int]) -> tuple[int, int]:
+def padded_size(size: tuple[int, int], minimum: int = MIN_INPUT_SIDE) -> tuple[int, int]:
     """`size` with each side under the network's minimum padded up to it (see the module)."""
-    return (max(size[0], MIN_INPUT_SIDE), max(size[1], MIN_INPUT_SIDE))
+    return (max(size[0], minimum), max(size[1], minimum))
 
 
 def tile_spans(size: int, tile: int) -> list[tuple[int, int]]:

@@ -24,8 +24,10 @@ from pathlib import Path
 import yaml
 
 from dreaming.errors import BadParam, UnknownLayer, UnknownPreset
-from dreaming.layers import parse_layer_spec
-from dreaming.params import CHOICES, INT_FIELDS, OPTIONS, DreamParams, LayerTerm, option_field, validate
+from dreaming.classes import parse_class
+from dreaming.layers import default_terms, parse_layer_spec
+from dreaming.networks import NETWORKS, network_of_layer
+from dreaming.params import CHOICES, INT_FIELDS, OPTIONS, DreamParams, LayerTerm, on_network, option_field, validate
 from dreaming.parsing import did_you_mean, parse_number
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,8 @@ def params_from_options(options: Mapping[str, object],
             if field in changes:
                 raise BadParam(key, value, f"{field} is given twice; give it once")
             changes[field] = checked
-    return validate(apply_preset(get_preset(name, presets)).replace(**changes))
+    params = apply_preset(get_preset(name, presets)).replace(**changes)
+    return validate(params if "layers" in changes else on_network(params))
 
 
 def option_fields(key: str, value: object) -> list[tuple[str, object]]:
@@ -129,16 +132,28 @@ def _setting(field: str, value: object, label: str, *, text_ok: bool) -> tuple[s
     try:
         if field == "layers":
             value = _layers(value)
+        elif field == "target_class":
+            value = parse_class(value)
         elif field in CHOICES:
             value = _word(field, value)
         elif value is not None or field != "seed":
             value = parse_number(field, value, whole=field in INT_FIELDS, text_ok=text_ok)
-        validate(DreamParams().replace(**{field: value}))
+        validate(_alone(field, value))
     except BadParam as err:
         if err.name == label:
             raise
         raise BadParam(label, err.value, err.reason) from None
     return field, value
+
+
+def _alone(field: str, value: object) -> DreamParams:
+    """`DreamParams()` with one field set, on the network where it can be valid: a model
+    brings its default layers, another network's layers bring their model."""
+    if field == "model" and value in NETWORKS:
+        return DreamParams(model=value, layers=default_terms(value))
+    if field == "layers" and value and (net := network_of_layer(value[0].layer)) is not None:
+        return DreamParams(model=net.name, layers=value)
+    return DreamParams().replace(**{field: value})
 
 
 def _layers(value: object) -> tuple[LayerTerm, ...]:

@@ -175,6 +175,10 @@ def error_text(error: BaseException) -> str:
             return t("daily_quota_used", count=error.quota, resets=discord.utils.format_dt(error.resets_at, "R"))
         case "LayerNotAllowed":
             return t("layer_not_allowed", layer=safe(short(error.layer)), allowed=", ".join(error.allowed))
+        case "ModelNotOffered":
+            return t("model_not_offered", model=safe(short(error.model)), offered=", ".join(error.offered))
+        case "ClassNotOffered":
+            return t("class_not_offered")
         case "ChannelNotFound":
             return t("no_channel", name=safe(short(error.argument)))
         case "RoleNotFound":

@@ -36,7 +36,7 @@ def command_key(context: app_commands.TranslationContext) -> str | None:
     `dreamconfig channels add.channel` for an option; None for anything else."""
     data = context.data
     if context.location in (Where.parameter_name, Where.parameter_description):
-        return f"{data.command.qualified_name}.{data.name}"
+        return f"{data.command.qualified_name}.{data.display_name}"  # as synced, after any rename
     if context.location in (*_NAMES, *_DESCRIPTIONS):
         return data.qualified_name
     return None

@@ -69,10 +69,10 @@ def run_remote_worker(url: str, *, weights: str, gpu: str | None, log_level: int
     logging.basicConfig(level=log_level, format="%(asctime)s worker[%(process)d] %(levelname)s "
                         "%(name)s: %(message)s")
     logging.getLogger("arq").setLevel(max(log_level, logging.WARNING))
-    from dreaming.model import device_report, load_model  # TensorFlow comes in here, in the worker only
+    from dreaming.model import DreamModels, device_report  # TensorFlow comes in here, in the worker only
     from dreaming.pool.execute import run_job
     try:
-        model = load_model(weights)
+        model = DreamModels.of(weights)  # the first network now, any other when a job asks
     except DreamError as exc:  # missing weights: the operator's to fix, not worth retrying
         log.error("worker could not load the model: %s", exc)
         raise SystemExit(FATAL_EXIT) from None

@@ -30,7 +30,7 @@ from dreaming.pool.protocol import (
 log = logging.getLogger(__name__)
 
 
-def run_worker(conn: Any, weights: str, gpu: str | None, log_level: int) -> None:
+def run_worker(conn: Any, weights: str | dict[str, str | None], gpu: str | None, log_level: int) -> None:
     """Entry point of a worker process: load the model once, then dream job after job.
 
     The worker ignores SIGINT and SIGTERM: Ctrl-C in a terminal (or systemd's default
@@ -51,9 +51,9 @@ def run_worker(conn: Any, weights: str, gpu: str | None, log_level: int) -> None
     for handler in logging.getLogger().handlers:
         handler.addFilter(_JobIdFilter())
     try:  # TensorFlow comes in here, in the worker only
-        from dreaming.model import device_report, load_model
+        from dreaming.model import DreamModels, device_report
         from dreaming.pool.execute import run_job
-        model = load_model(weights)
+        model = DreamModels.of(weights)  # the first network now, any other when a job asks
         devices, warning = device_report()
     except Exception as exc:  # missing weights, broken install: the pool reports it
         log.exception("worker could not load the model")

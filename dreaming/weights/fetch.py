@@ -38,7 +38,7 @@ def resolve(source: str = DEFAULT_SOURCE, *, fetch: bool = True) -> str | Path:
     if not path.is_file():
         raise WeightsError(f"no weights file at {source}",
                            f"Use '{DEFAULT_SOURCE}', 'imagenet', or a path to a .weights.h5 file.")
-    if not path.name.endswith(".weights.h5"):
+    if path.suffix != ".h5":  # Keras 3's NAME.weights.h5, or Keras 2's .h5 (e.g. with the classifier top)
         raise WeightsError(f"{source} is not a .weights.h5 file",
                            "Save Keras weights with model.save_weights('NAME.weights.h5').")
     return path
