@@ -16,7 +16,7 @@ No TensorFlow here: the bot process reads these facts to check requests.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: the network a dream runs on unless it names another
@@ -62,6 +62,9 @@ class Network:
     preprocessing: str
     weights_default: str  #: the weights source used when none is given
     has_top_source: tuple[str, ...] = ()  #: named sources whose file carries the classifier head
+    #: steps per octave a layer dreamt on its own needs to reach the classic strength, where
+    #: more than a preset's (see `steps_alone`)
+    steps_alone: dict[str, int] = field(default_factory=dict)
 
 
 # -- InceptionV3 ---------------------------------------------------------------------------
@@ -123,6 +126,17 @@ INCEPTION_V3 = Network(
     cost=_INCEPTION_COST,
     default_layers=(("mixed3", 1.0), ("mixed4", 0.5)),
     preprocessing="tf", weights_default="inception-2015", has_top_source=("imagenet",),
+    # A dream keeps little of each octave's gain when it is enlarged for the next, so the
+    # final strength is what the last octave's steps grow, and a shallow layer grows more
+    # slowly per step: at the presets' 12 steps mixed3 reaches about 6.5x its activation
+    # energy and mixed4 8-9x (tests/test_strength.py's measure), under the 10x of the 2015
+    # notebook. A larger step levels off near 8x; jitter, octaves, precision and resampling
+    # don't help; more steps do. 512 px, seed 7, cat / coffee / astronaut
+    # (`bench/bench_engine.py --only strength --steps N --objectives l2`):
+    # mixed3 at 30 steps 10.9 / 10.0 / 8.7x, at 40 steps 12.2 / 11.3 / 10.0x;
+    # mixed4 at 24 steps 14.7 / 13.5 / 13.1x. Deeper layers need no more: at 20 steps they
+    # overshoot into a fine mesh. The price is time: mixed3 alone costs 3.3x a 12-step dream.
+    steps_alone={"mixed3": 40, "mixed4": 24},
 )
 
 # -- VGG16 ---------------------------------------------------------------------------------
@@ -168,6 +182,15 @@ def network(name: str | None) -> Network:
     """The description of network `name` (None: the default); KeyError for an unknown one
     (names are checked where people type them: `DreamParams`' `model` choice)."""
     return NETWORKS[name or DEFAULT_MODEL]
+
+
+def steps_alone(model: str | None, terms) -> int:
+    """The steps a request that names a single whole layer (`terms`) and no steps gets, at
+    least (0: no rule for it): a shallow layer alone needs more steps to dream as strongly
+    as the classic loops do (`Network.steps_alone`)."""
+    if len(terms) != 1 or terms[0].channel is not None:
+        return 0
+    return network(model).steps_alone.get(terms[0].layer, 0)
 
 
 def network_of_layer(layer: str) -> Network | None:

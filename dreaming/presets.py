@@ -26,7 +26,7 @@ import yaml
 from dreaming.errors import BadParam, UnknownLayer, UnknownPreset
 from dreaming.classes import parse_class
 from dreaming.layers import default_terms, parse_layer_spec
-from dreaming.networks import NETWORKS, network_of_layer
+from dreaming.networks import NETWORKS, network_of_layer, steps_alone
 from dreaming.params import CHOICES, INT_FIELDS, OPTIONS, DreamParams, LayerTerm, on_network, option_field, validate
 from dreaming.parsing import did_you_mean, parse_number
 
@@ -103,6 +103,8 @@ def params_from_options(options: Mapping[str, object],
                 raise BadParam(key, value, f"{field} is given twice; give it once")
             changes[field] = checked
     params = apply_preset(get_preset(name, presets)).replace(**changes)
+    if "layers" in changes and "steps" not in changes:  # a shallow layer alone needs more steps
+        params = params.replace(steps=max(params.steps, steps_alone(params.model, params.layers)))
     return validate(params if "layers" in changes else on_network(params))
 
 

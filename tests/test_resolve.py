@@ -68,3 +68,23 @@ def test_the_operators_default_preset_applies_when_none_is_named(presets):
     params, _ = resolve_request({"preset": "subtle"}, presets, default_preset="textures")
     assert params.preset == "subtle"
     assert resolve_request({}, presets)[0].preset == "classic"
+
+
+@pytest.mark.parametrize("options, steps", [
+    ({"layers": "mixed4a"}, 40),  # mixed3 alone: the steps it needs to dream as strongly as the classics
+    ({"layers": "mixed4b"}, 24),  # mixed4 alone
+    ({"layers": "mixed3", "steps": "12"}, 12),  # steps asked for win
+    ({"layers": "mixed5"}, 12),  # deeper layers need no more
+    ({"layers": "mixed3,mixed5"}, 12),  # a blend keeps the preset's
+    ({"layers": "mixed3/97"}, 12),  # a single channel is not the layer's energy
+    ({"preset": "nightmare", "layers": "mixed3"}, 40),  # over a preset's own steps too
+    ({}, 12),
+])
+def test_a_shallow_layer_named_alone_gets_more_steps_unless_steps_are_given(options, steps):
+    params, _ = resolve_request(options, load_presets())
+    assert params.steps == steps
+
+
+def test_a_shallow_layers_steps_are_still_capped_and_the_reply_says_so():
+    params, clamps = resolve_request({"layers": "mixed4a"}, load_presets(), {"steps": 20})
+    assert params.steps == 20 and any(c.name == "steps" and c.asked == 40 and c.used == 20 for c in clamps)
