@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dreaming.errors import AnimationTooLong, BadImage, BadParam, DreamError
 from dreaming.networks import NETWORKS
-from dreaming.params import LIMITS, seeded
+from dreaming.params import LIMITS, check_guidable, seeded
 from dreaming.parsing import parse_number
 
 #: CLI flags that set a DreamParams field (`--step-size` sets step_size). Their text is
@@ -59,6 +59,8 @@ def _dream_files(args: argparse.Namespace) -> int:
     params = presets.params_from_options({"preset": args.preset, **options}, catalogue)
     weights = args.weights or NETWORKS[params.model].weights_default  # each network has its usual source
     _check_classifier(params, weights)
+    if args.guide is not None:
+        check_guidable(params)  # before the model loads
     noise, inputs = _from_noise(args.from_noise, args.input)
     animated = params.frames > 1
     if not animated and (given := [f for f in ANIMATION_FLAGS if getattr(args, f) is not None]):

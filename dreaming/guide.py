@@ -34,10 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 from keras import ops
 
-from dreaming.errors import BadParam
 from dreaming.images import fit_within, from_array, to_array
 from dreaming.model import DreamModel
-from dreaming.params import DreamParams, LayerTerm
+from dreaming.params import DreamParams, LayerTerm, check_guidable
 from dreaming.plan import plan_dream
 
 #: Longest side (px) the guide is seen at: InceptionV3's native input size (see the module).
@@ -60,7 +59,7 @@ def prepare(model: DreamModel, image: np.ndarray, params: DreamParams, *, to_inp
     `to_input(pixels) -> float32` and `inner(activations)` are the engine's own scaling to
     the network's input range and its border cut, so the guide is seen as the dream is.
     """
-    check_terms(params)
+    check_guidable(params)
     names = tuple(dict.fromkeys(t.layer for t in params.layers))
     precision = model.resolve(params.precision)
     key = digest(image)
@@ -87,17 +86,6 @@ def match(activations, features):
     vectors = _vectors(activations)
     scores = ops.matmul(vectors, ops.transpose(features))  # [positions, guide vectors]
     return ops.mean(ops.max(scores, axis=1))
-
-
-def check_terms(params: DreamParams) -> None:
-    """Refuse what a guide cannot steer: a channel term (a guide matches whole feature
-    vectors, see the module) or a class objective (a second objective, not a layer's)."""
-    if params.target_class is not None:
-        raise BadParam("guide", "with a class", "a guide steers layers, a class the classifier: use one of them")
-    for term in params.layers:
-        if term.channel is not None:
-            raise BadParam("layers", f"{term.layer}/{term.channel}",
-                           f"a guide steers whole layers: drop the /{term.channel}, e.g. {term.layer}")
 
 
 def digest(image: np.ndarray) -> str:

@@ -211,6 +211,18 @@ def validate(params: DreamParams) -> DreamParams:
     return params
 
 
+def check_guidable(params: DreamParams) -> None:
+    """Refuse what a guide image cannot steer (`dreaming/guide.py`): a channel term (a guide
+    matches whole feature vectors, and one channel has no direction to match) or a class
+    objective (a second objective, the classifier's, not a layer's)."""
+    if params.target_class is not None:
+        raise BadParam("guide", "with a class", "a guide steers layers, a class the classifier: use one of them")
+    for term in params.layers:
+        if term.channel is not None:
+            raise BadParam("layers", f"{term.layer}/{term.channel}",
+                           f"a guide steers whole layers: drop the /{term.channel}, e.g. {term.layer}")
+
+
 def on_network(params: DreamParams) -> DreamParams:
     """`params` with its network's default layers where its layers belong to another network
     (a preset's InceptionV3 layers, with model=vgg16 asked), else unchanged."""

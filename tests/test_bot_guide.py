@@ -50,6 +50,10 @@ async def test_prefix_with_two_attachments_dreams_the_first_guided_by_the_second
     assert ours.tobytes() != theirs.tobytes(), "the same seed without the guide dreams another picture"
     assert settings_of(guided)["seed"] == settings_of(plain)["seed"] == "4"
 
+    # Reroll keeps the guide: a new seed, the same cat, still steered by the cup.
+    reroll = await world.interaction_result(await world.press(guided, "reroll", world.alice))
+    assert guided_line() in reroll.content and settings_of(reroll)["seed"] != "4"
+
 
 @pytest.mark.slow
 @module_loop
@@ -89,6 +93,18 @@ async def test_a_bad_guide_gets_one_line_naming_the_guide(world, start_bot, idle
     assert "Can't read that image: the guide (" in reply.content
     assert "\n" not in reply.content.strip() and not reply.files
     assert idle_pool.stats().queued == 0, "refused before it queued"
+
+
+@module_loop
+async def test_a_channel_with_a_guide_is_refused_before_anything_is_fetched(world, start_bot, idle_pool):
+    await start_bot(idle_pool)
+    command = await world.say(world.alice, "!dream layer=mixed4/97 size=96", cat(), coffee())
+
+    reply = await world.reply_to(command, lambda m: "guide" in m.content)
+
+    assert "a guide steers whole layers: drop the /97" in reply.content
+    assert "\n" not in reply.content.strip() and not reply.files
+    assert world.downloads() == [] and idle_pool.stats().queued == 0
 
 
 @module_loop

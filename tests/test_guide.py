@@ -153,6 +153,14 @@ def test_cli_missing_guide_gives_one_line(tmp_path):
     assert_one_line_error(done, "the guide (no such file")
 
 
+def test_cli_refuses_a_channel_with_a_guide_in_one_line(tmp_path):
+    guide = tmp_path / "guide.jpg"
+    Image.fromarray(_coffee()).save(guide)
+    done = run_cli(SAMPLE, "-o", tmp_path / "out.png", "--guide", guide, "--layers", "mixed4/97", "-q")
+    assert_one_line_error(done, "a guide steers whole layers: drop the /97")
+    assert not (tmp_path / "out.png").exists()
+
+
 @pytest.mark.slow
 def test_cli_dreams_with_a_guide(tmp_path):
     guide = tmp_path / "guide.jpg"

@@ -14,7 +14,8 @@ Which image is the guide (the dream itself is `dreaming/guide.py`'s):
 The guide is downloaded with the same size caps and byte budget as the image, and decoded
 once in the bot to check it, so a bad guide is refused in one line before it queues. Its
 address is kept with the stored job, so a job resumed after a restart is guided too. The
-buttons on a result (Reroll, Dream again, Tweak) dream without it.
+buttons on a result (Reroll, Dream again, Tweak) dream with the same guide while the runner
+remembers it (`DreamRunner.guides`: recent results of this run).
 """
 from __future__ import annotations
 

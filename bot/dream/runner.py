@@ -23,7 +23,7 @@ from dreaming import images
 from dreaming.errors import Cancelled, Interrupted
 from dreaming.images import MIN_LIMIT_BYTES
 from dreaming.jobs import DreamJob, DreamResult, JobStatus
-from dreaming.params import Clamp, DreamParams
+from dreaming.params import Clamp, DreamParams, check_guidable
 from dreaming.pool import DreamPool, JobHandle
 from dreaming.presets import Preset
 from dreaming.resolve import resolve_request
@@ -92,6 +92,8 @@ class DreamRunner:
         self.live: dict[int, set[str]] = {}  #: user id -> their queued/running job ids
         #: result message id -> the image it was dreamt from, for Reroll (recent ones only)
         self.sources: OrderedDict[int, ImageRef] = OrderedDict()
+        #: result message id -> the guide that steered it, so its buttons dream with it too
+        self.guides: OrderedDict[int, ImageRef] = OrderedDict()
         self._decodes = asyncio.Semaphore(DECODES_AT_ONCE)
         self.downloads = ByteBudget(int(config.limits.download_mb_in_flight * 2**20))
         self._submitted: set[str] = set()  #: live jobs the pool holds (or held)
@@ -185,6 +187,8 @@ class DreamRunner:
         params = sized(params, options, form)  # animations and noise default smaller
         params = params.replace(precision=self.config.pool.precision)  # the operator's, not a member's
         check_model(params, self.config.pool.models, self.config.pool.class_model)
+        if request.guide is not None:
+            check_guidable(params)  # refused now, before the download and the quota
         admission.check_request(settings, params, len(self.live.get(job.user_id, ())),
                                 self.config.pool.per_user)
         # Hold the member's pending slot from here: commands sent together must not all pass.
@@ -205,10 +209,9 @@ class DreamRunner:
             sent = await self._follow(job, handle, clamps, replies, settings)
         finally:
             handle.cancel()  # no-op once it ended; frees the worker if replying failed
-        if sent is not None and image is not None:
-            self.sources[sent.id] = image
-            while len(self.sources) > SOURCES_KEPT:
-                self.sources.popitem(last=False)
+        if sent is not None:
+            _remember(self.sources, sent.id, image)
+            _remember(self.guides, sent.id, request.guide)
 
     async def _resume(self, job: _Job, stored: StoredJob, replies) -> None:
         params, form = params_from_dict(stored.settings), DreamForm.of_stored(stored.settings)
@@ -380,3 +383,11 @@ def _upload_limit(replies) -> int:
     """The most bytes a result may take here: the server's upload limit, less headroom for
     how the server counts."""
     return int(replies.filesize_limit * 0.98)
+
+
+def _remember(kept: OrderedDict[int, ImageRef], message_id: int, image: ImageRef | None) -> None:
+    """Keep what made a result (its image, its guide) for its buttons: the newest only."""
+    if image is not None:
+        kept[message_id] = image
+        while len(kept) > SOURCES_KEPT:
+            kept.popitem(last=False)

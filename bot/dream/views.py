@@ -124,7 +124,7 @@ class DreamAgainButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button]
         options = options_from_settings_line(interaction.message.content)
         options.pop("seed", None)
         options.pop("noise", None)  # deeper into this very picture, not a fresh start from noise
-        request = DreamRequest(user=interaction.user, image=source, options=options)
+        request = DreamRequest(user=interaction.user, image=source, options=options, guide=_guide_of(interaction))
         # The runner defers after the server's rules, so its refusals stay ephemeral.
         await interaction.client.runner.run(request, InteractionReplies(interaction))
 
@@ -152,7 +152,8 @@ class RerollButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
         if source is None and not _from_noise(options):
             await replies.fail(f"⚠️ {messages.SOURCE_GONE}")
             return
-        await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
+        await interaction.client.runner.run(DreamRequest(interaction.user, source, options,
+                                                         guide=_guide_of(interaction)), replies)
 
 
 class TweakButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
@@ -223,7 +224,8 @@ class TweakForm(i18n.Localised, discord.ui.Modal):
         if source is None and not noise:
             await replies.refuse(f"⚠️ {messages.SOURCE_GONE}")
             return
-        await interaction.client.runner.run(DreamRequest(interaction.user, source, options), replies)
+        await interaction.client.runner.run(DreamRequest(interaction.user, source, options,
+                                                         guide=_guide_of(interaction)), replies)
 
 
 class CompareButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
@@ -264,6 +266,13 @@ async def _may_dream_here(interaction: discord.Interaction) -> bool:
         return True
     await interaction.response.send_message(f"⛔ {refused.text}", ephemeral=True)
     return False
+
+
+def _guide_of(interaction: discord.Interaction):
+    """The guide that steered this result, while the bot remembers it (recent results, this
+    run): its buttons dream with the same guide."""
+    message = interaction.message
+    return None if message is None else interaction.client.runner.guides.get(message.id)
 
 
 def _from_noise(options: dict[str, str]) -> bool:
