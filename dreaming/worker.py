@@ -1,5 +1,9 @@
-"""`python -m dreaming.worker --redis URL [--workers auto|N] [--weights SOURCE]`: dream workers
-for a bot whose pool runs on Redis (`pool.backend: redis`), on this host or any other.
+"""`python -m dreaming.worker --redis URL [--workers auto|N] [--weights SOURCE] [--model NAME[=SOURCE] ...]`:
+dream workers for a bot whose pool runs on Redis (`pool.backend: redis`), on this host or any other.
+
+`--model` (repeatable) lists the networks these workers offer, each with its weights (its
+usual source when none is given): start them with the same networks as the bot's
+`pool.models`. Without it they offer InceptionV3 with `--weights`.
 
 Also installed as `dreambot-worker`. It starts `--workers` processes (`auto`: one per
 visible GPU, else one on the CPU), each an arq worker with the model kept warm
@@ -25,6 +29,7 @@ import sys
 import time
 from multiprocessing.connection import wait
 
+from dreaming.networks import DEFAULT_MODEL, NETWORKS
 from dreaming.pool.process import visible_gpus
 from dreaming.pool.redis_worker import FATAL_EXIT, run_remote_worker
 from dreaming.pool.remote import check_url, redact
@@ -48,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     gpus = visible_gpus()
     count = max(1, len(gpus)) if args.workers == "auto" else int(args.workers)
     slots = [gpus[i % len(gpus)] if gpus else None for i in range(count)]
-    options = dict(weights=args.weights, log_level=logging.getLogger().level,
+    options = dict(weights=_offered(args.models, args.weights), log_level=logging.getLogger().level,
                    poll_delay=args.poll_delay, grace=args.grace, job_timeout=args.job_timeout)
     return Supervisor(url, slots, options).run()
 
@@ -119,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="worker processes: auto (one per visible GPU, else 1) or a number")
     p.add_argument("--weights", default="inception-2015", metavar="SOURCE",
                    help="model weights: inception-2015, imagenet or a .weights.h5 path")
+    p.add_argument("--model", dest="models", action="append", type=_model, metavar="NAME[=SOURCE]",
+                   help="a network these workers offer, with its weights (repeat for more): "
+                        "inception_v3, vgg16=/path/vgg16.weights.h5 (default: inception_v3 with --weights)")
     p.add_argument("--grace", type=float, default=30.0,
                    help="seconds a running dream may finish on SIGTERM (default 30)")
     p.add_argument("--poll-delay", type=float, default=0.05,
@@ -128,6 +136,19 @@ def _parser() -> argparse.ArgumentParser:
                         "is usually shorter)")
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     return p
+
+
+def _model(text: str) -> tuple[str, str | None]:
+    """`vgg16=/path/weights.h5` -> ("vgg16", path); a bare name takes its network's usual weights."""
+    name, _, source = text.partition("=")
+    if name not in NETWORKS:
+        raise argparse.ArgumentTypeError(f"unknown network {name!r}: one of {', '.join(NETWORKS)}")
+    return name, source or None
+
+
+def _offered(models: list[tuple[str, str | None]] | None, weights: str) -> dict[str, str | None]:
+    """The networks offered, the first loaded at start-up: `--model`s, else InceptionV3 with `--weights`."""
+    return dict(models) if models else {DEFAULT_MODEL: weights}
 
 
 def _workers(text: str) -> str:

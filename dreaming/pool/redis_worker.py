@@ -57,7 +57,7 @@ REDIS_DOWN = (RedisError, OSError, asyncio.TimeoutError)
 FATAL_EXIT = 2
 
 
-def run_remote_worker(url: str, *, weights: str, gpu: str | None, log_level: int = logging.INFO,
+def run_remote_worker(url: str, *, weights: str | dict[str, str | None], gpu: str | None, log_level: int = logging.INFO,
                       poll_delay: float = 0.05, grace: float = 30.0, cancel_grace: float = 10.0,
                       job_timeout: float = 3600.0) -> None:
     """Entry point of a remote worker process: load the model, then serve arq jobs until a
