@@ -23,7 +23,9 @@ def lists_presets(text: str) -> bool:
 
 
 def lists_layers(text: str) -> bool:
-    return text.startswith("**Layers**") and all(f"`{name}` —" in text for name in [*LAYERS, *ALIASES])
+    """Every layer, and every alias beside the layer it runs."""
+    return (text.startswith("**Layers**") and all(f"`{name}`" in text for name in LAYERS)
+            and all(f"`{ALIASES[alias]}` (" in text and f"`{alias}`" in text for alias in ALIASES))
 
 
 def is_help(text: str) -> bool:
@@ -93,6 +95,21 @@ async def test_layer_autocomplete_lists_what_each_paints_and_only_what_the_serve
     values = {c["value"] for c in choices}
     assert values == {"mixed5", "mixed8", "mixed4c", "mixed5a"}, values  # the blocks and their aliases
     assert any(c["value"] == "mixed5" and "dog faces" in c["name"] for c in choices), choices
+
+
+async def test_with_two_models_the_layer_lists_follow_the_model(world, start_bot, idle_pool):
+    await start_bot(idle_pool, bot_config(pool={"models": ["inception_v3", "vgg16"]}))
+
+    choices = await world.fake.autocomplete(world.guild_id, world.channel_id, world.alice, "dream",
+                                            options={"model": "vgg16", "layer": "conv5"}, focused="layer")
+    assert {c["value"] for c in choices} == {"conv5_1", "conv5_2", "conv5_3"}, choices  # the blog's names
+    default = await world.fake.autocomplete(world.guild_id, world.channel_id, world.alice, "dream",
+                                            options={"layer": "mixed5"}, focused="layer")
+    assert {c["value"] for c in default} == {"mixed5", "mixed5a", "mixed5b"}, default  # the first offered
+
+    listing = await world.reply_to(await world.say(world.alice, "!dream layers"))
+    assert "`model=vgg16`" in listing.content and "`block5_conv1` (`conv5_1`)" in listing.content
+    assert "`mixed5` (`mixed4c`)" in listing.content and len(listing.content) <= 2000
 
 
 @pytest.mark.parametrize("allow_dms, contexts", [(False, [0]), (True, [0, 1, 2])])

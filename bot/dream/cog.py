@@ -14,7 +14,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from dreaming.classes import class_names
-from dreaming.layers import ALIASES, LAYERS, MAX_SPEC_CHARS, describe_layers
+from dreaming.layers import MAX_SPEC_CHARS, describe_layers
+from dreaming.networks import network
 from dreaming.params import LIMITS
 from dreaming.presets import MAX_NAME_CHARS
 
@@ -120,7 +121,7 @@ class DreamCog(commands.Cog, name="Dream"):
     @dream_prefix.command(name="layers")
     async def layers_prefix(self, ctx: commands.Context) -> None:
         """List the layers and their GoogLeNet aliases."""
-        await ctx.reply(messages.layers_list(), mention_author=False)
+        await ctx.reply(messages.layers_list(tuple(self.bot.config.pool.models)), mention_author=False)
 
     # -- /dream ------------------------------------------------------------------
     @app_commands.command(name="dream", description="Dream an image with DeepDream")
@@ -211,11 +212,15 @@ class DreamCog(commands.Cog, name="Dream"):
     @dream_slash.autocomplete("layer")
     @animate_slash.autocomplete("layer")
     async def layer_autocomplete(self, interaction: discord.Interaction, current: str):
-        """The layers this server allows, each with what it paints (aliases of allowed blocks too)."""
+        """The layers of the model chosen (else the first offered) that this server allows, each
+        with what it paints (aliases of allowed layers too)."""
         settings = await admission.settings_for(self.bot.store, interaction.guild_id, self.bot.config.dm_settings)
-        allowed = settings.allowed_layers or tuple(LAYERS)
-        rows = [(name, text) for name, text in describe_layers()
-                if (name if name in LAYERS else ALIASES[name]) in allowed and current.lower() in name]
+        offered = tuple(self.bot.config.pool.models)
+        chosen = getattr(interaction.namespace, "model", None)
+        net = network(chosen if chosen in offered else offered[0])
+        allowed = settings.allowed_layers or tuple(net.layers)
+        rows = [(name, text) for name, text in describe_layers(net.name)
+                if net.aliases.get(name, name) in allowed and current.lower() in name]
         return [app_commands.Choice(name=f"{name} — {text}"[:100], value=name) for name, text in rows][:25]
 
     @dream_slash.autocomplete("model")

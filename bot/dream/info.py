@@ -28,7 +28,7 @@ class InfoCog(commands.Cog, name="Info"):
 
     @app_commands.command(name="dream-layers", description="List the layers you can dream with")
     async def layers_slash(self, interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(messages.layers_list(), ephemeral=True)
+        await interaction.response.send_message(messages.layers_list(tuple(self.bot.config.pool.models)), ephemeral=True)
 
     @app_commands.command(name="dream-help", description="How to use the dream bot")
     async def help_slash(self, interaction: discord.Interaction) -> None:

@@ -13,7 +13,7 @@ import discord
 
 from dreaming.jobs import Progress
 from dreaming.messages import explain, short
-from dreaming.layers import describe_layers
+from dreaming.networks import DEFAULT_MODEL, network
 from dreaming.params import Clamp, option_name
 
 from bot.config import DEFAULT_PRIVACY_REMINDER
@@ -133,9 +133,19 @@ def presets_list(presets) -> str:
     return text
 
 
-def layers_list() -> str:
-    lines = [f"`{name}` — {text}" for name, text in describe_layers()]
-    return t("layers_title") + "\n" + "\n".join(lines)
+def layers_list(models: tuple[str, ...] = (DEFAULT_MODEL,)) -> str:
+    """`!dream layers`, `/dream-layers`: the layers of each network offered, shallow to deep,
+    with the other names that run them (GoogLeNet's `mixed4c`, VGG's `conv5_1`) beside them,
+    so that two networks still fit in one message."""
+    lines = [t("layers_title")]
+    for model in models:
+        net = network(model)
+        if len(models) > 1:
+            lines.append(f"**{net.title}** (`model={model}`)")
+        for info in net.layers.values():
+            aliases = ", ".join(f"`{alias}`" for alias, layer in net.aliases.items() if layer == info.name)
+            lines.append(f"`{info.name}`" + (f" ({aliases})" if aliases else "") + f" — {info.paints}")
+    return "\n".join(lines)
 
 
 # -- server rules (bot/dream/admission.py) ------------------------------------------------
