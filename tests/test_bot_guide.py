@@ -83,6 +83,20 @@ async def test_slash_dream_with_a_guide_option(world, start_bot, pool):
     assert image_of(result.files[0].data).size == (96, 64)
 
 
+@pytest.mark.slow
+@module_loop
+async def test_slash_animate_with_a_guide_guides_every_frame(world, start_bot, pool):
+    await start_bot(pool)
+    rec = await world.fake.invoke_slash(world.guild_id, world.channel_id, world.bob, "dream-animate",
+                                        options={"frames": 2, "size": 96, "seed": 4, "layer": "mixed2"},
+                                        attachments={"image": cat(), "guide": coffee()})
+
+    result = await world.interaction_result(rec)
+
+    assert guided_line() in result.content
+    assert getattr(image_of(result.files[0].data), "n_frames", 1) == 2
+
+
 @module_loop
 async def test_a_bad_guide_gets_one_line_naming_the_guide(world, start_bot, idle_pool):
     await start_bot(idle_pool)

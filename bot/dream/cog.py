@@ -160,14 +160,16 @@ class DreamCog(commands.Cog, name="Dream"):
         preset="A named style, e.g. classic, neuron, insects",
         layer="Network layer(s), e.g. mixed5, mixed4c, or mixed4/97",
         seed="Random seed, to reproduce an animation", size=f"Longest side in pixels (default {ANIMATION_SIDE})",
-        format="File format: webp (default), gif or mp4", noise="Dream from noise, with no image")
+        format="File format: webp (default), gif or mp4", noise="Dream from noise, with no image",
+        guide="A guide image: every frame grows toward its features")
     @app_commands.choices(format=[app_commands.Choice(name=fmt, value=fmt) for fmt in FORMATS])
     async def animate_slash(self, interaction: discord.Interaction, image: discord.Attachment | None = None,
                             frames: Frames | None = None, zoom: Zoom | None = None,
                             preset: PresetName | None = None, layer: LayerSpec | None = None,
                             seed: Seed | None = None, size: Size | None = None,
-                            format: app_commands.Choice[str] | None = None, noise: bool | None = None) -> None:
-        await self._slash_dream(interaction, image, {
+                            format: app_commands.Choice[str] | None = None, noise: bool | None = None,
+                            guide: discord.Attachment | None = None) -> None:
+        await self._slash_dream(interaction, image, guide=guide, options={
             "frames": frames or ZOOM_FRAMES, "zoom": zoom, "preset": preset, "layers": layer, "seed": seed,
             "size": size, "format": format.value if format else None, "noise": noise})
 

@@ -219,6 +219,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dream-animate.size": ("größe", "Längste Seite in Pixeln (Standard 512)"),
     "dream-animate.format": ("format", "Dateiformat: webp (Standard), gif oder mp4"),
     "dream-animate.noise": ("rauschen", "Aus Rauschen träumen, ohne Bild"),
+    "dream-animate.guide": ("leitbild", "Ein Leitbild: jedes Bild wächst zu seinen Merkmalen hin"),
     "dream-cancel": ("traum-abbrechen", "Deine wartenden oder laufenden Träume stoppen"),
     "dream-queue": ("traum-warteschlange", "Wo deine Träume in der Warteschlange stehen"),
     "dream-quota": ("traum-kontingent", "Wie viele Träume du heute noch hast"),
