@@ -114,6 +114,8 @@ def _from_noise(value: str | None, inputs: list[str]) -> tuple[tuple[int, int] |
     if value is None:
         return False, inputs
     if not value:
+        if not inputs:
+            raise _UsageError("--from-noise needs a size (e.g. --from-noise 512x512) when no INPUT is given")
         return True, inputs
     if not re.fullmatch(r"[\d\s]*[x×X][\d\s]*|\d+", value):  # not meant as a size: an INPUT
         return True, [value, *inputs]

@@ -26,8 +26,9 @@ The step is written once, in `keras.ops`, and runs on TensorFlow (the default) o
 (`KERAS_BACKEND=jax`); only the gradient and the compiling around it are backend-specific
 (`dreaming/backends/`). On TensorFlow it is one `tf.function` with a shape-free input
 signature (the tile grid, shift, smoothing kernels and step size are inputs), traced once
-per objective, precision and smoothing on/off, whatever the image, octave or tile size; on
-JAX, `jax.jit` compiles it once per image shape.
+per objective (its layers, channels and weights, class or guide), precision and smoothing
+on/off, whatever the image, octave or tile size; on JAX, `jax.jit` compiles it once per
+image shape. The model keeps the `STEPS_KEPT` most recently used steps.
 """
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ from dreaming.plan import plan_dream
 
 #: Activation-map border (px) left out of the objective: edges would otherwise dominate.
 BORDER = 2
+#: Compiled steps kept on a model at once (least recently used go first).
+STEPS_KEPT = 16
 #: The scales (x sigma) at which the gradient is blurred when smoothing is on.
 SMOOTHING_SCALES = (1, 2, 4)
 
@@ -133,7 +136,10 @@ def compiled_step(model: DreamModel, params: DreamParams, guide: guides.Guide | 
     smooth = bool(params.smoothing)
     key = ("step", tuple((t.layer, t.weight, t.channel) for t in terms), params.objective,
            precision, smooth, guides.tag(guide), params.target_class)
-    if key not in model.cache:
+    if key in model.cache:
+        model.cache[key] = model.cache.pop(key)  # the most recently used goes last
+    else:
+        _forget_old_steps(model.cache)
         names = tuple(dict.fromkeys(t.layer for t in terms))
         index = [names.index(t.layer) for t in terms]
         if params.target_class is not None:  # the class objective: the extractor gives the logits
@@ -152,6 +158,15 @@ def compiled_step(model: DreamModel, params: DreamParams, guide: guides.Guide | 
         network = model.extractor(names, precision)
         model.cache[key] = backends.current().compile_step(network, objective, body)
     return model.cache[key]
+
+
+def _forget_old_steps(cache: dict) -> None:
+    """Make room for one more compiled step: each distinct objective (layers, weights, class,
+    guide) compiles its own, so a long-running worker keeps only the `STEPS_KEPT` most
+    recently used rather than one per blend anyone ever asked for."""
+    steps = [key for key in cache if isinstance(key, tuple) and key and key[0] == "step"]
+    for key in steps[:max(0, len(steps) - STEPS_KEPT + 1)]:
+        del cache[key]
 
 
 def step_body(img, shift, kernels: tuple, step_size, tiled_gradient) -> tuple:

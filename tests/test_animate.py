@@ -55,9 +55,24 @@ def test_the_format_follows_the_extension_and_others_get_one_line():
     assert ".webp, .gif or .mp4" in str(info.value) and "\n" not in str(info.value)
 
 
-def test_an_mp4_of_odd_sides_drops_the_odd_row_and_column(busy_frames):
+def test_an_mp4_of_odd_sides_repeats_the_last_row_and_column(busy_frames):
     odd = [f[:151, :233] for f in busy_frames[:3]]
-    assert frame_count(encode_animation(odd, "mp4"), "mp4") == (3, (232, 150))
+    assert frame_count(encode_animation(odd, "mp4"), "mp4") == (3, (234, 152))
+
+
+def test_an_mp4_of_a_one_pixel_banner_still_encodes(busy_frames):
+    # A thin image is dreamt padded and cropped back to 1 px; its video must not fail after the dream.
+    banner = [f[:1, :120] for f in busy_frames[:2]]
+    assert frame_count(encode_animation(banner, "mp4"), "mp4") == (2, (120, 2))
+
+
+def test_the_fit_lowers_the_size_only_as_far_as_the_limit_needs(busy_frames):
+    # Each shrink is measured from the original size: it must not compound and overshoot.
+    frames = [np.asarray(Image.fromarray(f).resize((1024, 683))) for f in busy_frames[:3]]
+    full = len(encode_animation(frames, "webp"))
+    fitted = fit_animation(frames, full // 2, "webp")
+    assert len(fitted.data) <= full // 2
+    assert fitted.size[0] >= 512, fitted.lowered  # half the bytes needs about 0.7x the side, not 0.36x
 
 
 def test_encodings_are_reproducible(busy_frames):

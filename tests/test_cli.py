@@ -230,6 +230,7 @@ ANIMATION = ["--max-side", "96", "--octaves", "1", "--steps", "1", "--frame-octa
     (["--from-noise", "10x10"], "WIDTHxHEIGHT"),
     (["--from-noise", "512"], "WIDTHxHEIGHT"),
     (["--from-noise", "100x100", SAMPLE], "give no INPUT"),
+    (["--from-noise"], "--from-noise needs a size"),
     # 360 frames of 8192 px with 200 steps each: far over the engine's bound, refused at once
     (["--from-noise", "8192x8192", "--max-side", "8192", "--frames", "360", "--frame-steps", "200",
       "-o", "huge.mp4"], "too much work (360 frames"),

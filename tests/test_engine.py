@@ -144,3 +144,20 @@ def test_folded_network_computes_what_the_loaded_one_does(model, cat_photo):
         want = np.asarray(keras.Model(model.base.input, model.base.get_layer(layer).output)(x))
         got = np.asarray(keras.Model(folded.input, folded.get_layer(layer).output)(x))
         assert np.abs(got - want).max() < 1e-4 * np.abs(want).max()
+
+
+def test_a_model_keeps_only_the_most_recently_used_compiled_steps(model):
+    # Each blend of weights compiles its own step: a long-running worker must not keep them all.
+    from dreaming.engine import STEPS_KEPT, compiled_step
+    from dreaming.layers import parse_layer_spec
+
+    def steps() -> list:
+        return [key for key in model.cache if isinstance(key, tuple) and key[0] == "step"]
+
+    first = DreamParams(layers=parse_layer_spec("mixed2:0.5"), precision="float32")
+    compiled_step(model, first)
+    for k in range(STEPS_KEPT + 3):
+        compiled_step(model, first)  # used again and again: the newest, never forgotten
+        compiled_step(model, DreamParams(layers=parse_layer_spec(f"mixed2:{1 + k / 100:g}"), precision="float32"))
+    assert len(steps()) == STEPS_KEPT
+    assert any(key[1] == (("mixed2", 0.5, None),) for key in steps())

@@ -115,7 +115,7 @@ def fit_animation(frames: Sequence[np.ndarray | Image.Image], limit_bytes: int, 
     while len(data) > limit_bytes and size != _scaled((width, height), floor):
         # bytes grow roughly with pixels: aim just under the limit, but shrink at least 20%
         step = min(0.8, 0.95 * math.sqrt(limit_bytes / len(data)))
-        size = _scaled(size, max(floor, step * size[0] / width))
+        size = _scaled((width, height), max(floor, step * size[0] / width))  # of the original
         kept = [im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0) for im in images]
         data = encode_animation(kept, fmt, fps=fps, quality=quality)
     used_quality = quality
@@ -156,10 +156,11 @@ def animation_format_for_path(path: str | os.PathLike[str]) -> str:
 def _encode_mp4(images: list[Image.Image], fps: float, quality: int) -> bytes:
     import av  # FFmpeg's libraries load only for MP4s
 
-    # yuv420p halves the chroma planes, so both sides must be even: drop an odd last row/column
-    width, height = images[0].width // 2 * 2, images[0].height // 2 * 2
-    if min(width, height) < 2:
-        raise BadParam("size", f"{images[0].width}x{images[0].height}", "an MP4 needs at least 2x2 px")
+    # yuv420p halves the chroma planes, so both sides must be even (and at least 2): repeat the
+    # last row or column rather than drop it, so that a 1 px banner still makes a video
+    width, height = images[0].width, images[0].height
+    pads = ((0, max(2, height + height % 2) - height), (0, max(2, width + width % 2) - width), (0, 0))
+    width, height = width + pads[1][1], height + pads[0][1]
     buf = io.BytesIO()
     with av.open(buf, "w", format="mp4") as container:
         # quality 1-100 onto x264's constant rate factor: 80 -> 20 (visually clean), 30 -> 39
@@ -168,7 +169,7 @@ def _encode_mp4(images: list[Image.Image], fps: float, quality: int) -> bytes:
         stream = container.add_stream("libx264", rate=rate, options={"crf": str(crf)})
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for im in images:
-            frame = av.VideoFrame.from_ndarray(np.asarray(im)[:height, :width], format="rgb24")
+            frame = av.VideoFrame.from_ndarray(np.pad(np.asarray(im), pads, mode="edge"), format="rgb24")
             container.mux(stream.encode(frame))
         container.mux(stream.encode())  # flush the frames x264 still holds
     return buf.getvalue()
