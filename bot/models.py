@@ -20,6 +20,7 @@ from dreaming.errors import DreamError
 from dreaming.networks import DEFAULT_MODEL, INCEPTION_V3, NETWORKS, has_classifier, network
 from dreaming.params import DreamParams
 from dreaming.parsing import did_you_mean
+from dreaming.presets import Preset
 from dreaming.weights import DEFAULT_SOURCE
 
 
@@ -64,6 +65,15 @@ def models_problem(models: Mapping[str, str | None], weights: str, check_files: 
 def class_model(weights: Mapping[str, str]) -> str | None:
     """The offered network whose weights have the classifier head (the class option), if any."""
     return next((name for name, source in weights.items() if has_classifier(name, source)), None)
+
+
+def with_default_model(options: Mapping[str, object], preset: Preset | None,
+                       offered: Collection[str]) -> dict[str, object]:
+    """`options` with the operator's first model where nothing else names one: not the
+    request (`model=`, or layers of a network, `layer=conv3_1`), nor its preset."""
+    named = "model" in options or options.get("layers") or (
+        preset is not None and any(field == "model" for field, _ in preset.overrides))
+    return dict(options) if named else {"model": next(iter(offered)), **options}
 
 
 def check_model(params: DreamParams, offered: Collection[str], classifier: str | None) -> None:

@@ -102,6 +102,8 @@ def params_from_options(options: Mapping[str, object],
             if field in changes:
                 raise BadParam(key, value, f"{field} is given twice; give it once")
             changes[field] = checked
+    if "layers" in changes and "model" not in changes:  # `layer=conv3_1` means VGG16's
+        changes["model"] = network_of_layer(changes["layers"][0].layer).name
     params = apply_preset(get_preset(name, presets)).replace(**changes)
     if "layers" in changes and "steps" not in changes:  # a shallow layer alone needs more steps
         params = params.replace(steps=max(params.steps, steps_alone(params.model, params.layers)))

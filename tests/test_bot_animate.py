@@ -136,6 +136,12 @@ async def test_a_dream_from_noise_needs_no_image(world, start_bot, pool):
     assert settings_of(reroll)["noise"] == "on" and settings_of(reroll)["seed"] != "9"
     assert image_of(reroll.files[0].data).size == (96, 96) and world.downloads() == []
 
+    # Compare has no "before" to show for a dream from noise, and says so, only to whoever pressed.
+    rec = await world.press(result, "compare", world.bob)
+    said = await world.fake.wait_for_message(world.channel_id, timeout=60,
+                                             predicate=lambda m: m.interaction_id == rec.id and "noise" in m.content)
+    assert said.ephemeral and not said.files and "no before to compare" in said.content
+
 
 @pytest.mark.parametrize("words, says", [
     ("zoom format=avi", "Bad value for format: 'avi' (use webp, gif, mp4)."),

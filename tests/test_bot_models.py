@@ -117,3 +117,30 @@ async def test_the_bot_refuses_a_class_without_a_model_with_the_top(world, start
     note = await world.response_to(rec, lambda m: "classifier" in m.content)
 
     assert note.ephemeral and idle_pool.stats().queued == 0
+
+
+def test_the_operators_first_model_is_the_default_only_where_nothing_names_one():
+    from bot.dream.options import settings_line
+    from bot.models import with_default_model
+    from dreaming.presets import Preset, load_presets
+    from dreaming.resolve import resolve_request
+
+    offered = ("vgg16", "inception_v3")
+    presets = {**load_presets(), "grain": Preset("grain", "VGG grain", (("model", "inception_v3"),))}
+
+    def model_of(options, preset=None):
+        params, _ = resolve_request(with_default_model(options, presets.get(preset), offered), presets)
+        return params
+
+    assert model_of({}).model == "vgg16"  # nothing named: the operator's first
+    assert model_of({"layers": "mixed4c"}).model == "inception_v3"  # the layer's network
+    assert model_of({"preset": "grain"}, "grain").model == "inception_v3"  # the preset's
+    # A result's settings line, pasted back where vgg16 is first, dreams on the same network.
+    first = model_of({"model": "inception_v3", "layers": "mixed5", "seed": 3})
+    again = model_of(options_from(settings_line(first)))
+    assert (again.model, again.layers[0].layer) == ("inception_v3", "mixed5")
+
+
+def options_from(line: str) -> dict[str, str]:
+    from bot.dream.options import options_from_settings_line
+    return options_from_settings_line(f"`{line}`")

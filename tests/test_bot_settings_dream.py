@@ -88,7 +88,7 @@ async def test_default_presets_per_server_and_per_channel(world, start_bot, idle
     assert jobs == {world.channel_id: "nightmare", art: "textures"}
 
 
-@pytest.mark.parametrize("name", ["help", "cancel", "quota", "presets", "layers"])
+@pytest.mark.parametrize("name", ["help", "cancel", "quota", "presets", "layers", "zoom", "noise"])
 async def test_a_server_preset_cannot_take_a_command_name(world, start_bot, idle_pool, name):
     staff = Staff.create(world)
     await start_bot(idle_pool)

@@ -23,7 +23,7 @@ from dreaming import images
 from dreaming.errors import Cancelled, Interrupted
 from dreaming.images import MIN_LIMIT_BYTES
 from dreaming.jobs import DreamJob, DreamResult, JobStatus
-from dreaming.params import Clamp, DreamParams, check_guidable
+from dreaming.params import Clamp, DreamParams, check_guidable, option_field
 from dreaming.pool import DreamPool, JobHandle
 from dreaming.presets import Preset
 from dreaming.resolve import resolve_request
@@ -41,7 +41,7 @@ from bot.ops.metrics import Metrics
 from bot.dream.options import parse_dream_args, settings_line
 from bot.dream.progress import ProgressReporter
 from bot.dream.request import DreamRequest
-from bot.models import check_model
+from bot.models import check_model, with_default_model
 from bot.dream.views import cancel_view, result_view
 from bot.dream.waiting import WaitingLine
 from bot.store import Store, StoredJob, params_from_dict, params_to_dict
@@ -178,13 +178,15 @@ class DreamRunner:
         if image is None and not form.noise:
             await replies.refuse(messages.usage(replies.slash, self.config.discord.text_prefix))
             return
-        options = {"model": next(iter(self.config.pool.models)), **options}  # the operator's first
+        default_preset = admission.default_preset(settings.preset_for(origin.channel_id, origin.parent_id)
+                                                  or self.config.dream.default_preset, presets)
+        preset = presets.get(str(options.get("preset") or default_preset or ""))
+        options = with_default_model(options, preset, self.config.pool.models)  # the operator's first
         params, clamps = resolve_request(options, presets, effective_caps(self.config.caps, settings),
-                                         floors=self.config.floors,
-                                         default_preset=admission.default_preset(
-                                             settings.preset_for(origin.channel_id, origin.parent_id)
-                                             or self.config.dream.default_preset, presets))
+                                         floors=self.config.floors, default_preset=default_preset)
         params = sized(params, options, form)  # animations and noise default smaller
+        # a size cap above the smaller default did not apply: don't say it did
+        clamps = [c for c in clamps if option_field(c.name) != "max_side" or c.used <= params.max_side]
         params = params.replace(precision=self.config.pool.precision)  # the operator's, not a member's
         check_model(params, self.config.pool.models, self.config.pool.class_model)
         if request.guide is not None:
@@ -241,6 +243,8 @@ class DreamRunner:
             if job.job_id in self._cancelled:  # cancelled while it downloaded
                 raise Cancelled()
             params, work, job.clamps = admission.check_work(size, params, self.config)
+            if image is None:  # noise drawn at the size it is dreamt at, as `size=` replays it
+                size = noise_size(params)
             job.form = form
             job.work, job.note = work.units, work.plan.note
             handle = self.pool.submit(DreamJob(job.job_id, job.user_id, data, params, max_pixels=max_pixels,

@@ -120,10 +120,16 @@ class DreamAgainButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button]
     async def callback(self, interaction: discord.Interaction) -> None:
         if not await _may_dream_here(interaction):
             return
-        source = first_attachment(interaction.message)
         options = options_from_settings_line(interaction.message.content)
         options.pop("seed", None)
         options.pop("noise", None)  # deeper into this very picture, not a fresh start from noise
+        # A still is dreamt deeper; an animation's file is no picture to start from, so its
+        # original is dreamt again (as Reroll does).
+        animated = str(options.get("frames", "1")) not in ("", "1")
+        source = await _original_image(interaction) if animated else first_attachment(interaction.message)
+        if source is None and animated:
+            await interaction.response.send_message(f"⚠️ {messages.SOURCE_GONE}", ephemeral=True)
+            return
         request = DreamRequest(user=interaction.user, image=source, options=options, guide=_guide_of(interaction))
         # The runner defers after the server's rules, so its refusals stay ephemeral.
         await interaction.client.runner.run(request, InteractionReplies(interaction))
@@ -242,6 +248,9 @@ class CompareButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
 
     async def callback(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if _from_noise(options_from_settings_line(interaction.message.content)):
+            await interaction.followup.send(f"⚠️ {messages.COMPARE_NOISE}", ephemeral=True)
+            return
         source, result = await _original_image(interaction), first_attachment(interaction.message)
         if source is None or result is None:
             await interaction.followup.send(f"⚠️ {messages.SOURCE_GONE}", ephemeral=True)
@@ -277,7 +286,7 @@ def _guide_of(interaction: discord.Interaction):
 
 def _from_noise(options: dict[str, str]) -> bool:
     """Whether a result's settings line says it was dreamt from noise (`noise=on`)."""
-    return "noise" in options
+    return str(options.get("noise", "")).lower() == "on"
 
 
 async def _original_image(interaction: discord.Interaction):

@@ -66,6 +66,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "not_yours": "Nur wer diesen Traum angefordert hat (oder ein Moderator) kann das tun.",
     "compare": "Vorher und nachher (nur du siehst das).",
     "source_gone": "Das Originalbild ist nicht mehr verfügbar; versuche stattdessen Weiterträumen.",
+    "compare_noise": "Dieser Traum begann mit Rauschen, es gibt also kein Vorher zum Vergleichen; versuche Neu würfeln für einen anderen.",
     "no_image_in_message": ("Diese Nachricht hat kein Bild zum Träumen; nutze „Dieses Bild träumen“ bei einer "
                             "Nachricht mit Bild."),
     "tweak_title": "Diesen Traum anpassen",

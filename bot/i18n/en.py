@@ -62,6 +62,7 @@ MESSAGES: dict[str, str | dict[str, str]] = {
     "not_yours": "Only the person who asked for this dream (or a moderator) can do that.",
     "compare": "Before and after (only you see this).",
     "source_gone": "The original image is no longer available; try Dream again instead.",
+    "compare_noise": "This dream started from noise, so there is no before to compare; try Reroll for another.",
     "no_image_in_message": "That message has no image to dream; use Dream this image on a message with one.",
     "tweak_title": "Tweak this dream",
     "tweak_label_strength": "Strength",

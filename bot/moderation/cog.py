@@ -26,6 +26,7 @@ from bot.moderation.setting_text import format_value, parse_setting
 from bot.moderation.checks import MAX_SERVER_PRESETS, moderator_only, preset_body
 from bot.moderation.messages import fit, history_text, presets_text, setting_help, show_text
 from bot.moderation.pickers import DreamChannel, PickableSetting, picker_text, picker_view
+from bot.dream.animation import BARE_WORDS
 
 if TYPE_CHECKING:
     from bot.app import DreamBot
@@ -190,7 +191,7 @@ class SettingsCog(commands.Cog, name="Settings"):
         name = name.strip().lower()
         if name in self.bot.presets:
             raise BadParam("preset name", name, "a built-in preset has that name; choose another")
-        if name in self._dream_subcommands():
+        if name in self._dream_subcommands() or name in BARE_WORDS:  # `!dream zoom`, `!dream noise`
             raise BadParam("preset name", name, f"`{self.bot.config.discord.text_prefix}dream {name}` is a command "
                                                 "of its own, so the preset could never be used; choose another")
         existing = [p.name for p in await self.bot.store.list_presets(ctx.guild.id)]
