@@ -137,3 +137,14 @@ async def test_discordlocal_refuses_picks_the_menu_would_not_offer(world, staff,
         await world.fake.choose(message.id, menu["custom_id"], staff.admin, [world.channel_id] * 26)
     with pytest.raises(ValueError, match="no select menu"):
         await world.fake.choose(message.id, "dreambot:pick:nothing", staff.admin, [])
+
+
+async def test_a_pick_keeps_the_entries_a_menu_cannot_show(world, staff, start_bot, idle_pool):
+    bot = await start_bot(idle_pool)
+    many = tuple(range(10**17, 10**17 + 30))  # more than the 25 a select menu can hold
+    await bot.store.set_guild_value(world.guild_id, "exempt_roles", many, staff.admin)
+    message, _ = await pick_menu(world, staff.admin, "exempt_roles")
+
+    await picked(world, message, staff.admin, [staff.vip_role])  # the 25 shown replaced by one
+
+    assert (await bot.store.get_guild(world.guild_id)).exempt_roles == (staff.vip_role, *many[25:])

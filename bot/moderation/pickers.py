@@ -92,7 +92,9 @@ async def _save(interaction: discord.Interaction, key: str, picked: list) -> Non
         if not is_moderator(interaction.user, settings):
             await interaction.response.send_message(f"⛔ {not_moderator_text(settings)}", ephemeral=True)
             return
-        ids = tuple(dict.fromkeys(item.id for item in picked))
+        # A menu shows at most MAX_PICKED: entries beyond them were never on it, so keep them.
+        hidden = tuple(getattr(settings, key) or ())[MAX_PICKED:]
+        ids = tuple(dict.fromkeys([*(item.id for item in picked), *hidden]))
         await store.set_guild_value(guild_id, key, ids, interaction.user.id)
     except Exception as error:  # a database that refuses writes: one line, as everywhere
         await interaction.response.send_message(reply_for(error), ephemeral=True)
