@@ -280,7 +280,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m dreaming", description="Dream images with DeepDream on InceptionV3.",
+    p = _Parser(prog="python -m dreaming", description="Dream images with DeepDream: photos, zoom animations, noise, guides.",
                 epilog="Layer specs: mixed5 | mixed3:1,mixed5:1.5 | mixed4/97 (channel 97) | "
                        "GoogLeNet names such as mixed4c. Output format follows OUTPUT's extension.")
     p.add_argument("input", nargs="*", help="image files (PNG, JPEG, WebP, GIF, BMP) or folders of them")

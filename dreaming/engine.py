@@ -33,10 +33,8 @@ image shape. The model keeps the `STEPS_KEPT` most recently used steps.
 from __future__ import annotations
 
 import math
-import secrets
 import threading
 import time
-from typing import Callable
 
 import numpy as np
 from keras import ops
@@ -44,9 +42,9 @@ from keras import ops
 from dreaming import backends, guide as guides
 from dreaming.errors import Cancelled
 from dreaming.images import fit_within, from_array, to_array
-from dreaming.jobs import DreamResult, Progress
+from dreaming.jobs import DreamResult, Progress, ProgressFn
 from dreaming.model import DreamModel
-from dreaming.params import DreamParams, LayerTerm, validate
+from dreaming.params import DreamParams, LayerTerm, seeded, validate
 from dreaming.cost import step_units
 from dreaming.networks import DEFAULT_MODEL, LOGITS, network
 from dreaming.plan import plan_dream
@@ -58,7 +56,6 @@ STEPS_KEPT = 16
 #: The scales (x sigma) at which the gradient is blurred when smoothing is on.
 SMOOTHING_SCALES = (1, 2, 4)
 
-ProgressFn = Callable[[Progress], None]
 
 
 def dream(image: np.ndarray, params: DreamParams, *, model: DreamModel,
@@ -68,10 +65,9 @@ def dream(image: np.ndarray, params: DreamParams, *, model: DreamModel,
 
     With `guide` (uint8 HxWx3) the objective steers the dream toward the guide's features
     at the chosen layers instead (`dreaming/guide.py`)."""
-    validate(params)
-    seed = params.seed if params.seed is not None else secrets.randbelow(2**32)
-    params = params.replace(seed=seed, precision=model.resolve(params.precision))
-    rng = np.random.default_rng(seed)
+    params = seeded(validate(params))  # a seed picked now is recorded in the result
+    params = params.replace(precision=model.resolve(params.precision))
+    rng = np.random.default_rng(params.seed)
     plan = plan_dream(image.shape[:2], params)
     fitted = to_array(fit_within(from_array(image), params.max_side))
     base = ops.convert_to_tensor(_to_network_range(plan.canvas(fitted)))  # thin images: padded

@@ -212,7 +212,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dream.class": ("klasse", "Eine ImageNet-Klasse träumen statt Schichten, z. B. banana"),
     "dream-animate": ("traum-animation", "Eine endlose Zoom-Animation träumen"),
     "dream-animate.image": ("bild", "Das Bild zum Träumen (Standard: dein letztes Bild in diesem Kanal)"),
-    "dream-animate.frames": ("bilder", "Wie viele Bilder (Standard 24)"),
+    "dream-animate.frames": ("einzelbilder", "Wie viele Einzelbilder (Standard 24)"),
     "dream-animate.zoom": ("zoom", "Wie weit jedes Bild hineinzoomt (1.05 = 5 % näher)"),
     "dream-animate.preset": ("vorlage", "Ein benannter Stil, z. B. classic, neuron, insects"),
     "dream-animate.layer": ("schicht", "Netzschicht(en), z. B. mixed5, mixed4c oder mixed4/97"),
