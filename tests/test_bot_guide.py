@@ -97,6 +97,18 @@ async def test_slash_animate_with_a_guide_guides_every_frame(world, start_bot, p
     assert getattr(image_of(result.files[0].data), "n_frames", 1) == 2
 
 
+@pytest.mark.slow
+@module_loop
+async def test_a_reply_to_a_file_that_is_no_image_dreams_unguided(world, start_bot, pool):
+    await start_bot(pool)
+    post = await world.say(world.bob, "the minutes", ("minutes.pdf", b"%PDF-1.4 not a picture", "application/pdf"))
+    command = await world.say(world.alice, f"!dream {TINY}", cat(), reference=post.id)
+
+    result = await world.result_of(command)
+
+    assert guided_line() not in result.content and str(post.files[0].id) not in world.downloads()
+
+
 @module_loop
 async def test_a_bad_guide_gets_one_line_naming_the_guide(world, start_bot, idle_pool):
     await start_bot(idle_pool)

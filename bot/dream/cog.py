@@ -270,10 +270,12 @@ class DreamCog(commands.Cog, name="Dream"):
 
     async def _guide_for_message(self, message: discord.Message, image: ImageRef | None) -> ImageRef | None:
         """`!dream`'s guide (see `bot/dream/guide.py`): its second attachment, else, when it has
-        its own image, the image of the message it replies to."""
+        its own image, the image of the message it replies to (only an image: a reply to
+        someone's PDF is a conversation, not a guide)."""
         if (second := second_attachment(message, image)) is not None or not message.attachments:
             return second
-        return first_attachment(await self._replied(message))
+        replied = first_attachment(await self._replied(message))
+        return replied if replied is not None and replied.looks_like_image() else None
 
     @staticmethod
     async def _replied(message: discord.Message) -> discord.Message | None:
