@@ -326,6 +326,9 @@ async def test_redis_stopped_and_started_again(rpool, jpeg, redis_server):
 
 
 @pytest.mark.slow
+# Its bounded waits (workers free, first steps, the adopted result, the sweep) add up to about
+# 10 minutes on a slow machine: the suite's 5-minute limit would cut a run that is only slow.
+@pytest.mark.timeout(900)
 @module_loop
 async def test_a_restarted_bot_adopts_its_jobs_in_redis_and_sweeps_the_rest(
         rpool, jpeg, redis_server, remote_workers):
