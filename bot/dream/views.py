@@ -154,12 +154,7 @@ class RerollButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
         replies = InteractionReplies(interaction)
         options = options_from_settings_line(interaction.message.content)
         options.pop("seed", None)
-        source = None if _from_noise(options) else await _original_image(interaction)
-        if source is None and not _from_noise(options):
-            await replies.fail(f"⚠️ {messages.SOURCE_GONE}")
-            return
-        await interaction.client.runner.run(DreamRequest(interaction.user, source, options,
-                                                         guide=_guide_of(interaction)), replies)
+        await _dream_original_again(interaction, options, replies, replies.fail)
 
 
 class TweakButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
@@ -223,15 +218,8 @@ class TweakForm(i18n.Localised, discord.ui.Modal):
     async def on_submit(self, interaction: discord.Interaction) -> None:
         if not await _may_dream_here(interaction):
             return
-        options = self.options()
-        noise = _from_noise(options)  # a dream from noise has no original: a new noise start
-        source = await _original_image(interaction) if interaction.message is not None and not noise else None
         replies = InteractionReplies(interaction)
-        if source is None and not noise:
-            await replies.refuse(f"⚠️ {messages.SOURCE_GONE}")
-            return
-        await interaction.client.runner.run(DreamRequest(interaction.user, source, options,
-                                                         guide=_guide_of(interaction)), replies)
+        await _dream_original_again(interaction, self.options(), replies, replies.refuse)
 
 
 class CompareButton(i18n.Localised, discord.ui.DynamicItem[discord.ui.Button],
@@ -275,6 +263,18 @@ async def _may_dream_here(interaction: discord.Interaction) -> bool:
         return True
     await interaction.response.send_message(f"⛔ {refused.text}", ephemeral=True)
     return False
+
+
+async def _dream_original_again(interaction: discord.Interaction, options: dict, replies, say) -> None:
+    """Reroll's and Tweak's dream: `options` on this result's original image and guide, or on
+    a new noise start for a dream from noise; `say` tells the member when the original is gone."""
+    noise = _from_noise(options)  # a dream from noise has no original
+    source = None if noise or interaction.message is None else await _original_image(interaction)
+    if source is None and not noise:
+        await say(f"⚠️ {messages.SOURCE_GONE}")
+        return
+    await interaction.client.runner.run(DreamRequest(interaction.user, source, options,
+                                                     guide=_guide_of(interaction)), replies)
 
 
 def _guide_of(interaction: discord.Interaction):
